@@ -1,0 +1,26 @@
+# The two set-up commands of the README are `make sync` and `make test`; both install from uv.lock first.
+UV := ./scripts/uv
+RUN := $(UV) run --frozen
+
+.PHONY: sync test ui simulator bench lint format
+
+sync:  ## run the whole Thinkific sync once (against the local simulator when no credentials are set)
+	$(RUN) python -m pipelines
+
+test:  ## the whole test suite, ruff included
+	$(RUN) pytest
+
+ui:  ## the Dagster UI on the same setup, with a persistent local DAGSTER_HOME
+	$(RUN) python -m pipelines.ui
+
+simulator:  ## the local Thinkific on its own (pass ARGS="--port 8765 --users 5000")
+	$(RUN) python -m simulator $(ARGS)
+
+bench:  ## every benchmark in benchmarks/, rewriting benchmarks/RESULTS.md
+	$(RUN) python -m benchmarks
+
+lint:
+	$(RUN) ruff check . && $(RUN) ruff format --check .
+
+format:
+	$(RUN) ruff check --fix . && $(RUN) ruff format .

@@ -1,0 +1,47 @@
+"""The resources of the code location, configured from the environment (names in DESIGN.md).
+
+Secrets and URLs that may carry a password go through `EnvVar`, so the Dagster UI shows the
+variable's name, never its value.
+"""
+
+import os
+
+from dagster import EnvVar
+
+from resources.thinkific import ThinkificResource
+from resources.warehouse import WarehouseResource, default_warehouse_url
+
+REAL_THINKIFIC_BASE_URL = "https://api.thinkific.com/api/public/v1"
+DEFAULT_REQUESTS_PER_MINUTE = 120
+
+
+def _env_or_default(name: str, default: str) -> str | EnvVar:
+    return EnvVar(name) if os.environ.get(name) else default
+
+
+def thinkific_resource() -> ThinkificResource:
+    optional = {}
+    if os.environ.get("THINKIFIC_ACCESS_TOKEN"):
+        optional["access_token"] = EnvVar("THINKIFIC_ACCESS_TOKEN")
+    return ThinkificResource(
+        api_key=EnvVar("THINKIFIC_API_KEY"),
+        subdomain=EnvVar("THINKIFIC_SUBDOMAIN"),
+        base_url=os.environ.get("THINKIFIC_BASE_URL") or REAL_THINKIFIC_BASE_URL,
+        requests_per_minute=int(
+            os.environ.get("THINKIFIC_REQUESTS_PER_MINUTE") or DEFAULT_REQUESTS_PER_MINUTE
+        ),
+        **optional,
+    )
+
+
+def warehouse_resource() -> WarehouseResource:
+    optional = {}
+    if os.environ.get("WAREHOUSE_SCHEMA"):
+        optional["schema_name"] = os.environ["WAREHOUSE_SCHEMA"]
+    return WarehouseResource(
+        url=_env_or_default("WAREHOUSE_URL", default_warehouse_url()), **optional
+    )
+
+
+def all_resources() -> dict[str, object]:
+    return {"thinkific": thinkific_resource(), "warehouse": warehouse_resource()}

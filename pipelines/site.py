@@ -1,0 +1,55 @@
+"""Which Thinkific site a command talks to: the real one when credentials are set, else the demo.
+
+With no `THINKIFIC_API_KEY` in the environment the commands start the local simulator's demo site
+(the embedded default) and point the resources at it through the same environment variables a
+real deployment sets, so nothing downstream knows the difference.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from simulator import SimulatorConfig, SimulatorServer
+
+DEMO_SITE = SimulatorConfig()
+
+
+@dataclass(frozen=True)
+class SiteInUse:
+    description: str
+    is_demo: bool
+
+
+def demo_environment(server: SimulatorServer) -> dict[str, str]:
+    """The environment that points the resources at a running simulator."""
+    return {
+        "THINKIFIC_API_KEY": server.config.api_key,
+        "THINKIFIC_SUBDOMAIN": server.config.subdomain,
+        "THINKIFIC_BASE_URL": server.base_url,
+        "THINKIFIC_REQUESTS_PER_MINUTE": str(server.config.requests_per_minute),
+    }
+
+
+@contextmanager
+def thinkific_site() -> Iterator[SiteInUse]:
+    """Yield the site in use; a demo simulator runs for the duration of the block."""
+    if os.environ.get("THINKIFIC_API_KEY"):
+        subdomain = os.environ.get("THINKIFIC_SUBDOMAIN", "<THINKIFIC_SUBDOMAIN not set>")
+        yield SiteInUse(f"Thinkific site '{subdomain}'", is_demo=False)
+        return
+    with SimulatorServer(DEMO_SITE, host="127.0.0.1", port=0) as server:
+        previous = {name: os.environ.get(name) for name in demo_environment(server)}
+        os.environ.update(demo_environment(server))
+        try:
+            yield SiteInUse(
+                f"the local simulator's demo site at {server.base_url} "
+                "(no THINKIFIC_API_KEY set; see the README to connect a real site)",
+                is_demo=True,
+            )
+        finally:
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

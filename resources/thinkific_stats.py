@@ -1,0 +1,77 @@
+"""What a Thinkific client has cost so far: requests, retries, rate limiting, pages.
+
+Assets copy a snapshot into their Dagster materialization metadata, so it holds only counts and
+durations, never a URL or header.
+"""
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    """A snapshot of one client's counters."""
+
+    requests: int = 0
+    """HTTP requests sent, retries included."""
+    retries: int = 0
+    """Requests repeated after a transient failure or a rate-limited answer."""
+    rate_limited: int = 0
+    """Rate-limited answers received (429, and the legacy 403 "Rate Limit Exceeded")."""
+    pages: int = 0
+    """List pages fetched by `iter_pages`."""
+    rate_limit_wait_seconds: float = 0.0
+    """Time spent waiting for `RateLimit-Reset` after rate-limited answers."""
+    throttle_wait_seconds: float = 0.0
+    """Time spent waiting on the client-side token bucket (staying under the limit)."""
+    backoff_wait_seconds: float = 0.0
+    """Time spent backing off before retrying transient failures."""
+    connection_errors: int = 0
+    """Attempts that ended without an HTTP status (connection refused or reset, timeout)."""
+    status_counts: dict[int, int] = field(default_factory=dict)
+    """Answers received per HTTP status, retried ones included."""
+
+
+class StatsRecorder:
+    """The thread-safe, mutable counters behind `ClientStats`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current = ClientStats()
+        self._statuses: Counter[int] = Counter()
+
+    def attempt(self, status: int | None) -> None:
+        """One request sent; `status` is None when no answer arrived."""
+        with self._lock:
+            if status is not None:
+                self._statuses[status] += 1
+            self._add(requests=1, connection_errors=int(status is None))
+
+    def retry(self) -> None:
+        with self._lock:
+            self._add(retries=1)
+
+    def page(self) -> None:
+        with self._lock:
+            self._add(pages=1)
+
+    def rate_limited(self, wait_seconds: float) -> None:
+        with self._lock:
+            self._add(rate_limited=1, rate_limit_wait_seconds=wait_seconds)
+
+    def throttled(self, wait_seconds: float) -> None:
+        with self._lock:
+            self._add(throttle_wait_seconds=wait_seconds)
+
+    def backed_off(self, wait_seconds: float) -> None:
+        with self._lock:
+            self._add(backoff_wait_seconds=wait_seconds)
+
+    def snapshot(self) -> ClientStats:
+        with self._lock:
+            return replace(self._current, status_counts=dict(sorted(self._statuses.items())))
+
+    def _add(self, **increments: float) -> None:
+        totals = {name: getattr(self._current, name) + value for name, value in increments.items()}
+        self._current = replace(self._current, **totals)

@@ -1,0 +1,546 @@
+"""The warehouse: Thinkific tables in SQLite (default) or PostgreSQL, loaded by upsert or snapshot.
+
+Tables are derived from the pandera models registered in `schemas.thinkific` (SQLAlchemy Core,
+no column declared twice), plus one column of the warehouse's own, `deleted_at`: set on rows
+missing from a complete snapshot, cleared when they come back. Every load goes through a staging
+table with the target's columns and key, then one merge statement:
+
+- `upsert` stages a frame and merges it, all in one transaction.
+- `snapshot` stages page after page (each page its own short transaction, so memory stays flat),
+  and `commit` merges, stamps `deleted_at` on target rows absent from the snapshot (clearing it
+  on rows that came back) and drops the staging table, in one transaction. A snapshot that is not
+  committed leaves the target untouched and its staging table dropped.
+
+Counting compares staged rows with the target before the merge (null-safe `IS DISTINCT FROM`), so
+an update that changes nothing is reported as unchanged and writes nothing.
+
+`_load_rows` is the only place rows are written (executemany); PostgreSQL COPY replaces it there.
+"""
+
+import datetime as dt
+import json
+import os
+import uuid
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import Field, PrivateAttr
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import CreateSchema, CreateTable, DropTable
+
+from resources.redaction import Redactor
+from schemas.tables import ColumnKind, TableSpec
+from schemas.thinkific import TABLES, get_table, to_frame
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
+DELETED_AT = "deleted_at"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def default_warehouse_url() -> str:
+    """The SQLite file `.data/warehouse.db` under the project root."""
+    return f"sqlite:///{PROJECT_ROOT / '.data' / 'warehouse.db'}"
+
+
+def warehouse_url_from_env() -> str:
+    """WAREHOUSE_URL, or the default SQLite file when it is unset or empty."""
+    return os.environ.get(WAREHOUSE_URL_ENV) or default_warehouse_url()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Rows a load inserted, changed, found unchanged, marked deleted, and brought back."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    restored: int = 0
+
+    @property
+    def total(self) -> int:
+        """Rows the load carried (distinct keys); after a snapshot, the table's live rows."""
+        return self.inserted + self.updated + self.unchanged + self.restored
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem the caller can act on; never carries the URL's password."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables derived from the schemas
+
+_COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
+    "integer": sa.BigInteger,
+    "number": sa.Double,
+    "flag": sa.Boolean,
+    "text": sa.Text,
+    "json": sa.Text,
+    "timestamp": lambda: sa.DateTime(timezone=True),
+}
+
+
+def _define_table(
+    metadata: sa.MetaData, spec: TableSpec, name: str, *extra: sa.Column[Any]
+) -> sa.Table:
+    columns = [
+        sa.Column(column.name, _COLUMN_TYPES[column.kind](), nullable=column.nullable)
+        for column in spec.columns
+    ]
+    # autoincrement=False: Thinkific assigns the ids, PostgreSQL must not make them serial.
+    for column in columns:
+        column.autoincrement = False
+    return sa.Table(name, metadata, *columns, *extra, sa.PrimaryKeyConstraint(*spec.primary_key))
+
+
+def _target_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
+    deleted_at = sa.Column(DELETED_AT, sa.DateTime(timezone=True), nullable=True)
+    return _define_table(metadata, spec, spec.name, deleted_at)
+
+
+def _staging_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
+    """A uniquely named table with the target's columns and key, for one load."""
+    return _define_table(metadata, spec, f"{spec.name}__staging_{uuid.uuid4().hex[:12]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Engines and transactions
+
+_WRITE_OPTION = "warehouse_write"
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _begin_sqlite_transaction): the sqlite3 module's own
+    # transaction handling would start transactions late and leave DDL outside them.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: sa.Connection) -> None:
+    # A write transaction takes the write lock up front: a deferred one that read first could
+    # not upgrade while another writer holds it, and would fail instead of waiting.
+    if connection.get_execution_options().get(_WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _create_engine(url: sa.URL) -> sa.Engine:
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _configure_sqlite_connection)
+        sa.event.listen(engine, "begin", _begin_sqlite_transaction)
+        return engine
+    if backend == "postgresql":
+        if url.drivername == "postgresql":  # the bare name would pick psycopg2, not installed
+            url = url.set(drivername="postgresql+psycopg")
+        return sa.create_engine(url, pool_pre_ping=True)
+    raise WarehouseError(
+        f"unsupported warehouse database {backend!r} in "
+        f"{url.render_as_string(hide_password=True)}: use sqlite or postgresql"
+    )
+
+
+@contextmanager
+def _connection(engine: sa.Engine, *, write: bool) -> Iterator[sa.Connection]:
+    """A connection in a transaction (committed on success), or a WarehouseError without the
+    password when the database cannot be reached."""
+    try:
+        connection = engine.connect()
+    except sa.exc.DBAPIError as error:
+        redact = Redactor([engine.url.password])
+        raise WarehouseError(
+            f"cannot connect to the warehouse at {engine.url.render_as_string(hide_password=True)}"
+            f": {redact(str(error.orig))}"
+        ) from None
+    with connection:
+        connection.execution_options(**{_WRITE_OPTION: write})
+        with connection.begin():
+            yield connection
+
+
+def _drop_table(engine: sa.Engine, table: sa.Table) -> None:
+    with _connection(engine, write=True) as connection:
+        connection.execute(DropTable(table, if_exists=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and merging
+
+
+def _insert(connection: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT."""
+    dialects = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+    return dialects[connection.dialect.name](table)
+
+
+def _plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as plain Python values, None for every kind of null."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _rows(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows, read and validated as `to_frame` reads records, last row per key kept.
+
+    Reading again (not just casting) keeps a hand-built frame from storing, say, a Python list
+    as its repr instead of JSON; extra columns such as `deleted_at` are ignored.
+    """
+    typed = to_frame(spec.name, _plain_records(frame))
+    return _plain_records(typed.drop_duplicates(list(spec.primary_key), keep="last"))
+
+
+def _load_rows(connection: sa.Connection, staging: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Writes rows into a staging table; a key staged again (pages shift while paging) wins."""
+    if not rows:
+        return
+    insert = _insert(connection, staging)
+    keys = [column.name for column in staging.primary_key]
+    values = {c.name: insert.excluded[c.name] for c in staging.c if not c.primary_key}
+    if values:
+        insert = insert.on_conflict_do_update(index_elements=keys, set_=values)
+    else:
+        insert = insert.on_conflict_do_nothing(index_elements=keys)
+    connection.execute(insert, rows)
+
+
+def _merge(
+    connection: sa.Connection,
+    spec: TableSpec,
+    target: sa.Table,
+    staging: sa.Table,
+    *,
+    complete_snapshot: bool,
+) -> LoadResult:
+    """Merges staging into target and counts what it does. Staged rows are live: a changed row
+    is updated, a row marked deleted comes back. With `complete_snapshot`, live target rows
+    absent from staging are marked deleted."""
+    keys = list(spec.primary_key)
+    data = [name for name in spec.column_names if name not in keys]
+    deleted_at = target.c[DELETED_AT]
+
+    def differs(new: Any) -> sa.ColumnElement[bool]:
+        return sa.or_(sa.false(), *(new[name].is_distinct_from(target.c[name]) for name in data))
+
+    matches = sa.and_(*(staging.c[name] == target.c[name] for name in keys))
+    present = target.c[keys[0]].is_not(None)
+    counts = connection.execute(
+        sa.select(
+            sa.func.count().label("staged"),
+            sa.func.count().filter(~present).label("inserted"),
+            sa.func.count().filter(present & deleted_at.is_not(None)).label("restored"),
+            sa.func.count()
+            .filter(present & deleted_at.is_(None) & differs(staging.c))
+            .label("updated"),
+        ).select_from(staging.outerjoin(target, matches))
+    ).one()
+
+    # WHERE true: SQLite cannot otherwise tell an INSERT ... SELECT's ON CONFLICT from a join's ON.
+    columns = [*keys, *data]
+    insert = _insert(connection, target).from_select(
+        columns, sa.select(*(staging.c[name] for name in columns)).where(sa.true())
+    )
+    insert = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={**{name: insert.excluded[name] for name in data}, DELETED_AT: None},
+        where=sa.or_(differs(insert.excluded), deleted_at.is_not(None)),
+    )
+    connection.execute(insert)
+
+    deleted = 0
+    if complete_snapshot:
+        absent = ~sa.select(1).where(matches).exists()
+        mark = (
+            sa.update(target)
+            .where(deleted_at.is_(None), absent)
+            .values({DELETED_AT: dt.datetime.now(dt.UTC)})
+        )
+        deleted = connection.execute(mark).rowcount
+    return LoadResult(
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.staged - counts.inserted - counts.updated - counts.restored,
+        deleted=deleted,
+        restored=counts.restored,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The resource
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse database: DDL derived from `schemas`, upserts, snapshots and reads.
+
+    Tables are created when first used (or up front with `ensure_tables`). Neither `repr` nor
+    any error this resource raises shows the URL's password.
+    """
+
+    url: str = Field(
+        default_factory=default_warehouse_url,
+        description=(
+            "SQLAlchemy URL of the warehouse: sqlite:///path or postgresql+psycopg://... "
+            f"(env {WAREHOUSE_URL_ENV}; default an SQLite file in .data/ under the project)."
+        ),
+    )
+    schema_name: str | None = Field(
+        default=None,
+        description="PostgreSQL schema of the tables, created if missing; SQLite ignores it.",
+    )
+
+    _engine: sa.Engine | None = PrivateAttr(default=None)
+    _metadata: sa.MetaData | None = PrivateAttr(default=None)
+    _ensured: set[str] = PrivateAttr(default_factory=set)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, self.safe_url if name == "url" else value
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password masked: the only form of it that may be shown."""
+        try:
+            return sa.make_url(self.url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return "(unparseable URL)"
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine, created on first use (SQLite: WAL mode and a busy timeout)."""
+        if self._engine is None:
+            try:
+                url = sa.make_url(self.url)
+            except sa.exc.ArgumentError:
+                raise WarehouseError("the warehouse URL is not a valid SQLAlchemy URL") from None
+            self._engine = _create_engine(url)
+        return self._engine
+
+    def dispose(self) -> None:
+        """Closes the engine's pooled connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self.dispose()
+
+    @property
+    def schema(self) -> str | None:
+        """The schema the tables live in: `schema_name` on PostgreSQL, None on SQLite."""
+        return self.schema_name if self.engine.dialect.name == "postgresql" else None
+
+    @property
+    def metadata(self) -> sa.MetaData:
+        """Every registered table, as derived from the schemas."""
+        if self._metadata is None:
+            metadata = sa.MetaData(schema=self.schema)
+            for spec in TABLES.values():
+                _target_table(metadata, spec)
+            self._metadata = metadata
+        return self._metadata
+
+    def table(self, table_name: str) -> sa.Table:
+        """The SQLAlchemy table of a registered table name."""
+        spec = get_table(table_name)
+        qualified = f"{self.schema}.{spec.name}" if self.schema else spec.name
+        return self.metadata.tables[qualified]
+
+    def ensure_tables(self, *table_names: str) -> None:
+        """Creates the schema and the named tables (all registered tables if none are named)
+        where missing; safe to repeat."""
+        names = table_names or tuple(TABLES)
+        tables = [self.table(name) for name in names]
+        with _connection(self.engine, write=True) as connection:
+            if self.schema:
+                connection.execute(CreateSchema(self.schema, if_not_exists=True))
+            for table in tables:
+                connection.execute(CreateTable(table, if_not_exists=True))
+        self._ensured.update(names)
+
+    def _target(self, table_name: str) -> sa.Table:
+        if table_name not in self._ensured:
+            self.ensure_tables(table_name)
+        return self.table(table_name)
+
+    def upsert(self, table_name: str, frame: pd.DataFrame) -> LoadResult:
+        """Inserts or updates the frame's rows by primary key, in one transaction.
+
+        The frame is read like records by `to_frame` (a frame `to_frame` made passes as is);
+        when a key occurs twice the last row wins. An upserted row is live again if it had
+        been marked deleted.
+        """
+        spec = get_table(table_name)
+        target = self._target(table_name)
+        rows = _rows(spec, frame)
+        staging = _staging_table(sa.MetaData(schema=self.schema), spec)
+        with _connection(self.engine, write=True) as connection:
+            connection.execute(CreateTable(staging))
+            _load_rows(connection, staging, rows)
+            result = _merge(connection, spec, target, staging, complete_snapshot=False)
+            connection.execute(DropTable(staging))
+        return result
+
+    def snapshot(self, table_name: str) -> "SnapshotLoader":
+        """A loader for one complete snapshot of the table; use it as a context manager:
+
+        with warehouse.snapshot("thinkific_users") as loader:
+            for page in pages:
+                loader.append(to_frame("thinkific_users", page))
+            result = loader.commit()
+        """
+        spec = get_table(table_name)
+        return SnapshotLoader(self, spec, self._target(table_name))
+
+    def read_frame(
+        self, table_name: str, include_deleted: bool = False, decode_arrays: bool = False
+    ) -> pd.DataFrame:
+        """The table as a frame typed by its model, ordered by primary key.
+
+        Array columns are JSON text as stored (the frame can be upserted again as it is), or
+        Python lists with `decode_arrays`. Rows marked deleted are left out unless
+        `include_deleted`, which also adds the `deleted_at` column.
+        """
+        spec = get_table(table_name)
+        target = self._target(table_name)
+        names = [*spec.column_names, *([DELETED_AT] if include_deleted else [])]
+        query = sa.select(*(target.c[name] for name in names)).order_by(
+            *(target.c[name] for name in spec.primary_key)
+        )
+        if not include_deleted:
+            query = query.where(target.c[DELETED_AT].is_(None))
+        with _connection(self.engine, write=False) as connection:
+            raw = pd.DataFrame(connection.execute(query).all(), columns=names, dtype=object)
+        frame = spec.model.validate(raw[spec.column_names])
+        if include_deleted:
+            frame[DELETED_AT] = pd.to_datetime(raw[DELETED_AT], utc=True)
+        if decode_arrays:
+            for column in spec.columns:
+                if column.kind == "json":
+                    frame[column.name] = frame[column.name].map(json.loads).astype(object)
+        return frame
+
+    def count(self, table_name: str, include_deleted: bool = False) -> int:
+        """Rows in the table, not counting rows marked deleted unless `include_deleted`."""
+        target = self._target(table_name)
+        query = sa.select(sa.func.count()).select_from(target)
+        if not include_deleted:
+            query = query.where(target.c[DELETED_AT].is_(None))
+        with _connection(self.engine, write=False) as connection:
+            return connection.execute(query).scalar_one()
+
+    def duplicate_keys(self, table_name: str) -> list[tuple[Any, ...]]:
+        """Primary keys held by more than one live row. The primary-key constraint of tables
+        created here rules that out; this verifies it wherever a table came from."""
+        spec = get_table(table_name)
+        target = self._target(table_name)
+        keys = [target.c[name] for name in spec.primary_key]
+        query = (
+            sa.select(*keys)
+            .where(target.c[DELETED_AT].is_(None))
+            .group_by(*keys)
+            .having(sa.func.count() > 1)
+            .order_by(*keys)
+        )
+        with _connection(self.engine, write=False) as connection:
+            return [tuple(row) for row in connection.execute(query)]
+
+    def orphan_values(
+        self, table_name: str, column: str, referenced_table: str, referenced_column: str
+    ) -> list[Any]:
+        """Distinct non-null values of `column` in live rows of the table that no live row of
+        the referenced table holds in `referenced_column` (a broken reference)."""
+        source = self._target(table_name)
+        referenced = self._target(referenced_table)
+        known = (
+            sa.select(1)
+            .where(
+                referenced.c[referenced_column] == source.c[column],
+                referenced.c[DELETED_AT].is_(None),
+            )
+            .exists()
+        )
+        query = (
+            sa.select(source.c[column])
+            .distinct()
+            .where(source.c[column].is_not(None), source.c[DELETED_AT].is_(None), ~known)
+            .order_by(source.c[column])
+        )
+        with _connection(self.engine, write=False) as connection:
+            return list(connection.execute(query).scalars())
+
+
+class SnapshotLoader:
+    """Stages one complete snapshot page by page; `commit` applies it, anything else drops it.
+
+    Leaving the `with` block without `commit` (an exception, or simply not committing), calling
+    `abort`, or dropping the last reference to an uncommitted loader drops the staging table and
+    leaves the target untouched: an incomplete snapshot never marks anything deleted.
+    """
+
+    def __init__(self, warehouse: WarehouseResource, spec: TableSpec, target: sa.Table) -> None:
+        self._engine = warehouse.engine
+        self._spec = spec
+        self._target = target
+        self._staging = _staging_table(sa.MetaData(schema=warehouse.schema), spec)
+        with _connection(self._engine, write=True) as connection:
+            connection.execute(CreateTable(self._staging))
+        self._drop_staging = weakref.finalize(self, _drop_table, self._engine, self._staging)
+
+    @property
+    def staging_table_name(self) -> str:
+        return self._staging.name
+
+    @property
+    def is_open(self) -> bool:
+        """True until the snapshot is committed or aborted."""
+        return self._drop_staging.alive
+
+    def append(self, frame: pd.DataFrame) -> None:
+        """Stages one page (its own short transaction); rows staged again replace earlier ones."""
+        self._require_open()
+        rows = _rows(self._spec, frame)
+        with _connection(self._engine, write=True) as connection:
+            _load_rows(connection, self._staging, rows)
+
+    def commit(self) -> LoadResult:
+        """Applies the snapshot: merge, mark absent rows deleted, drop staging; one transaction."""
+        self._require_open()
+        with _connection(self._engine, write=True) as connection:
+            result = _merge(
+                connection, self._spec, self._target, self._staging, complete_snapshot=True
+            )
+            connection.execute(DropTable(self._staging))
+        self._drop_staging.detach()
+        return result
+
+    def abort(self) -> None:
+        """Drops the staging table without touching the target; does nothing once closed."""
+        self._drop_staging()
+
+    def _require_open(self) -> None:
+        if not self.is_open:
+            raise WarehouseError(f"the snapshot of {self._spec.name} is already closed")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.abort()

@@ -1,0 +1,357 @@
+"""How a warehouse table is described, and how raw API records become a validated frame of it.
+
+A table is a pandera `DataFrameModel` (column names, pandas types, nullability, checks) plus a
+`TableSpec` (name, primary key, load kind). How a field is read from an API record is declared
+next to its column, as Field metadata set by the helpers below:
+
+- `json_array()`: an array (or array of objects) stored as JSON text; a null array becomes "[]".
+- `READ_FROM`: other keys, or dotted paths into nested objects, read when the field's own key is
+  absent (a spec key spelled `"created at"`, a webhook's `free_trial` or nested `user.id`).
+- `PERCENT_STRINGS`: a string is a percentage (0-100) and is divided by 100; a number is already
+  a fraction.
+
+`records_to_frame` reads each column from each record, coerces the known variants (ids as `1.0`,
+numbers as strings, ISO timestamps with or without milliseconds, `Z` or an offset), ignores
+unknown keys, validates lazily, and reports every failing value at once as a
+`RecordValidationError`.
+"""
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+import pandas as pd
+import pandera.errors
+import pandera.pandas as pa
+
+JSON_ARRAY = "json_array"
+READ_FROM = "read_from"
+PERCENT_STRINGS = "percent_strings"
+
+
+def key() -> Any:
+    """A primary-key or foreign-key column: never null."""
+    return pa.Field(nullable=False)
+
+
+def optional(*read_from: str) -> Any:
+    """A column the API may leave null or out, optionally also read from other keys."""
+    return pa.Field(nullable=True, metadata={READ_FROM: read_from} if read_from else None)
+
+
+def required(*read_from: str) -> Any:
+    """A column the data model relies on: a null fails validation."""
+    return pa.Field(nullable=False, metadata={READ_FROM: read_from} if read_from else None)
+
+
+def json_array() -> Any:
+    """An array field kept as JSON text; never null because a null array is stored as "[]"."""
+    return pa.Field(nullable=False, metadata={JSON_ARRAY: True})
+
+
+def fraction_or_percent_string() -> Any:
+    """A 0-1 fraction that may arrive as a number (a fraction) or a string (a percentage)."""
+    return pa.Field(
+        nullable=True, in_range={"min_value": 0, "max_value": 1}, metadata={PERCENT_STRINGS: True}
+    )
+
+
+LoadKind = Literal["snapshot", "incremental"]
+ColumnKind = Literal["integer", "number", "flag", "text", "json", "timestamp"]
+
+_KIND_OF_DTYPE: tuple[tuple[type, ColumnKind], ...] = (
+    (pd.Int64Dtype, "integer"),
+    (pd.Float64Dtype, "number"),
+    (pd.BooleanDtype, "flag"),
+    (pd.StringDtype, "text"),
+    (pd.DatetimeTZDtype, "timestamp"),
+)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a table, as the warehouse and the record reader need it."""
+
+    name: str
+    kind: ColumnKind
+    nullable: bool
+    read_from: tuple[str, ...] = ()
+    percent_strings: bool = False
+
+    @classmethod
+    def from_pandera(cls, name: str, column: pa.Column) -> "ColumnSpec":
+        metadata = column.metadata or {}
+        return cls(
+            name=name,
+            kind="json" if metadata.get(JSON_ARRAY) else _kind_of(column),
+            nullable=column.nullable,
+            read_from=tuple(metadata.get(READ_FROM, ())),
+            percent_strings=bool(metadata.get(PERCENT_STRINGS)),
+        )
+
+
+def _kind_of(column: pa.Column) -> ColumnKind:
+    dtype = column.dtype.type
+    for dtype_class, kind in _KIND_OF_DTYPE:
+        if isinstance(dtype, dtype_class):
+            return kind
+    raise TypeError(f"column {column.name}: no warehouse kind for dtype {dtype}")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A warehouse table: its model (the columns), primary key and how it is usually loaded.
+
+    `snapshot`: a complete snapshot every run (the API has no change filter). `incremental`:
+    upserts of what changed since a watermark, with an occasional complete snapshot to
+    reconcile deletions. Either way, rows missing from a complete snapshot get `deleted_at`.
+    """
+
+    name: str
+    model: type[pa.DataFrameModel]
+    primary_key: tuple[str, ...]
+    load_kind: LoadKind
+
+    @cached_property
+    def columns(self) -> tuple[ColumnSpec, ...]:
+        schema = self.model.to_schema()
+        return tuple(ColumnSpec.from_pandera(name, col) for name, col in schema.columns.items())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def key_columns(self) -> list[ColumnSpec]:
+        return [column for column in self.columns if column.name in self.primary_key]
+
+
+@dataclass(frozen=True)
+class ValueFailure:
+    """One value that failed: its record (primary key, and position in the page), column,
+    the check it failed and the value as received."""
+
+    position: int | None
+    record: str
+    column: str
+    check: str
+    value: Any
+
+    def __str__(self) -> str:
+        return f"record {self.record}, column {self.column}: {self.check} (value {self.value!r})"
+
+
+class RecordValidationError(ValueError):
+    """A page of records did not fit its table; `failures` lists every failing value."""
+
+    MAX_LISTED = 20
+
+    def __init__(self, table_name: str, failures: list[ValueFailure]) -> None:
+        self.table_name = table_name
+        self.failures = failures
+        lines = [f"{table_name}: {failure}" for failure in failures[: self.MAX_LISTED]]
+        if len(failures) > self.MAX_LISTED:
+            lines.append(f"{table_name}: ... and {len(failures) - self.MAX_LISTED} more failures")
+        super().__init__("\n".join(lines))
+
+
+class _Unreadable(ValueError):
+    """A raw value that cannot be read as its column's kind; the message is the failed check."""
+
+
+def _read_integer(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise _Unreadable("not an integer")
+
+
+def _read_number(value: Any) -> float:
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except ValueError:
+            raise _Unreadable("not a number") from None
+        if math.isfinite(number):
+            return number
+    raise _Unreadable("not a number")
+
+
+def _read_percent_or_fraction(value: Any) -> float:
+    """A string is a percentage (webhooks: "24.0" is 24 %), a number is a fraction (REST)."""
+    return _read_number(value) / 100 if isinstance(value, str) else _read_number(value)
+
+
+def _read_flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _Unreadable("not a boolean")
+
+
+def _read_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise _Unreadable("not text")
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """Ids inside arrays arrive as `1.0` or `1`: store one spelling so equal data compares equal."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    return value
+
+
+def _read_json_array(value: Any) -> str:
+    """An array as compact JSON text; JSON text of an array is accepted too (read back as is)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise _Unreadable("not an array") from None
+    if not isinstance(value, list):
+        raise _Unreadable("not an array")
+    return json.dumps(_integral_floats_as_ints(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def _read_timestamp(value: Any) -> dt.datetime:
+    """ISO 8601 with or without fractional seconds, `Z` or an offset; without a zone it is UTC."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise _Unreadable("not a timestamp") from None
+    if not isinstance(value, dt.datetime):
+        raise _Unreadable("not a timestamp")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+_READERS: dict[ColumnKind, Callable[[Any], Any]] = {
+    "integer": _read_integer,
+    "number": _read_number,
+    "flag": _read_flag,
+    "text": _read_text,
+    "json": _read_json_array,
+    "timestamp": _read_timestamp,
+}
+
+
+def _read_cell(column: ColumnSpec, raw: Any) -> Any:
+    """The column's value read from the raw value; null stays null, except a null array is []."""
+    if raw is None:
+        return "[]" if column.kind == "json" else None
+    reader = _read_percent_or_fraction if column.percent_strings else _READERS[column.kind]
+    return reader(raw)
+
+
+_MISSING = object()
+
+
+def _lookup(record: Mapping[str, Any], key: str) -> Any:
+    """The value under `key`, or under a dotted path into nested objects; _MISSING if absent."""
+    if key in record:
+        return record[key]
+    value: Any = record
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _raw_value(record: Mapping[str, Any], column: ColumnSpec) -> Any:
+    """The column's value in the record: its own key, else the first alternative key present."""
+    for key in (column.name, *column.read_from):
+        value = _lookup(record, key)
+        if value is not _MISSING:
+            return value
+    return None
+
+
+def _record_label(spec: TableSpec, record: Mapping[str, Any], position: int) -> str:
+    """The record's primary key as received (`id=17`), or its position when it has none."""
+    key = {column.name: _raw_value(record, column) for column in spec.key_columns}
+    if all(value is None for value in key.values()):
+        return f"at position {position}"
+    return ", ".join(f"{name}={_display_key(value)}" for name, value in key.items())
+
+
+def _display_key(value: Any) -> Any:
+    try:
+        return _read_integer(value)
+    except _Unreadable:
+        return repr(value)
+
+
+def records_to_frame(spec: TableSpec, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Raw API records as a frame typed and validated by the table's model.
+
+    Raises `RecordValidationError` naming every failing record (by primary key), column, check
+    and value. No records give an empty frame with the table's columns and dtypes.
+    """
+    cells: dict[str, list[Any]] = {column.name: [] for column in spec.columns}
+    failures: list[ValueFailure] = []
+    for position, record in enumerate(records):
+        for column in spec.columns:
+            raw = _raw_value(record, column)
+            try:
+                value = _read_cell(column, raw)
+            except _Unreadable as problem:
+                label = _record_label(spec, record, position)
+                failures.append(ValueFailure(position, label, column.name, str(problem), raw))
+                value = None
+            cells[column.name].append(value)
+    frame = pd.DataFrame(cells, dtype=object)
+    try:
+        validated = spec.model.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        failures += _check_failures(spec, records, errors.failure_cases, already=failures)
+    if failures:
+        order = {name: index for index, name in enumerate(spec.column_names)}
+        failures.sort(key=lambda f: (f.position is None, f.position or 0, order.get(f.column, 0)))
+        raise RecordValidationError(spec.name, failures)
+    return validated
+
+
+def _check_failures(
+    spec: TableSpec,
+    records: Sequence[Mapping[str, Any]],
+    failure_cases: pd.DataFrame,
+    already: list[ValueFailure],
+) -> list[ValueFailure]:
+    """Pandera's failure cases as ValueFailures, minus the cells already reported as unreadable
+    (an unreadable value becomes null and would fail `not nullable` too)."""
+    reported = {(failure.position, failure.column) for failure in already}
+    failures = []
+    for case in failure_cases.to_dict("records"):
+        position = None if pd.isna(case["index"]) else int(case["index"])
+        column = case["column"]
+        if (position, column) in reported:
+            continue
+        reported.add((position, column))
+        label = (
+            "(all records)"
+            if position is None
+            else _record_label(spec, records[position], position)
+        )
+        check = "not nullable" if case["check"] == "not_nullable" else str(case["check"])
+        value = None if pd.isna(case["failure_case"]) else case["failure_case"]
+        failures.append(ValueFailure(position, label, column, check, value))
+    return failures

@@ -1,0 +1,80 @@
+"""What the simulator answered: counts and a request log for tests and benchmarks to check."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.ratelimit import WINDOW_SECONDS
+from simulator.timestamps import format_ms
+
+CONNECTION_RESET = "reset"
+"""The status recorded for a request answered with a TCP reset instead of a response."""
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    time: float  # epoch seconds on the simulated clock, at arrival
+    method: str
+    endpoint: str  # the first path segment after the API base, e.g. "users"
+    path: str
+    query: str
+    status: int | str
+    refused: bool
+
+
+class Stats:
+    """Thread-safe counters over every API request (admin requests are not counted)."""
+
+    def __init__(self) -> None:
+        self._log: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._log.append(entry)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    def snapshot(self) -> dict:
+        """Counts and the log as JSON-ready values.
+
+        `served` are requests past the rate limiter (whatever they answered; `by_endpoint`
+        counts these), `refused` the limiter's 429s; `max_requests_in_60s` is the most
+        requests of either sort that arrived within any 60 s of the simulated clock: what a
+        well-behaved client keeps under the limit.
+        """
+        with self._lock:
+            log = list(self._log)
+        endpoints = Counter(entry.endpoint for entry in log if not entry.refused)
+        return {
+            "served": sum(not entry.refused for entry in log),
+            "refused": sum(entry.refused for entry in log),
+            "by_endpoint": dict(endpoints),
+            "by_status": dict(Counter(str(entry.status) for entry in log)),
+            "max_requests_in_60s": _max_in_window([entry.time for entry in log]),
+            "requests": [
+                {
+                    "time": format_ms(round(entry.time * 1000)),
+                    "method": entry.method,
+                    "path": entry.path,
+                    "query": entry.query,
+                    "status": entry.status,
+                }
+                for entry in log
+            ],
+        }
+
+
+def _max_in_window(times: list[float]) -> int:
+    """The most of `times` inside any half-open window [t, t + 60 s)."""
+    if not times:
+        return 0
+    ordered = np.sort(np.asarray(times))
+    window_ends = np.searchsorted(ordered, ordered + WINDOW_SECONDS, side="left")
+    return int(np.max(window_ends - np.arange(len(ordered))))

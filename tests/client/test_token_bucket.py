@@ -1,0 +1,103 @@
+"""The client-side token bucket, on a fake clock: no test sleeps."""
+
+import threading
+from bisect import bisect_left
+
+import pytest
+
+from resources.rate_limit import TokenBucket, shared_bucket
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def bucket_under(requests_per_minute: int, clock: FakeClock) -> TokenBucket:
+    return TokenBucket.under_limit(requests_per_minute, clock=clock, sleep=clock.sleep)
+
+
+def request_times(bucket: TokenBucket, clock: FakeClock, count: int) -> list[float]:
+    """When each of `count` back-to-back requests would go out."""
+    times = []
+    for _ in range(count):
+        bucket.acquire()
+        times.append(clock.now)
+    return times
+
+
+def busiest_minute(times: list[float]) -> int:
+    """The most requests in any 60-second window (windows start at a request; times sorted)."""
+    return max(bisect_left(times, start + 60) - index for index, start in enumerate(times))
+
+
+def test_the_limit_is_never_exceeded_in_any_minute():
+    clock = FakeClock()
+    times = request_times(bucket_under(120, clock), clock, 1200)
+    assert busiest_minute(times) <= 120
+
+
+def test_sustained_rate_is_95_percent_of_the_limit():
+    clock = FakeClock()
+    times = request_times(bucket_under(120, clock), clock, 1200)
+    ten_minutes = [t for t in times if t < 600]
+    assert len(ten_minutes) / 10 == pytest.approx(114, abs=1)
+
+
+def test_a_fresh_bucket_allows_only_a_small_burst():
+    clock = FakeClock()
+    times = request_times(bucket_under(120, clock), clock, 10)
+    assert times[:6] == [0.0] * 6
+    assert times[6] > 0
+
+
+def test_an_idle_bucket_does_not_save_up_more_than_its_burst():
+    clock = FakeClock()
+    bucket = bucket_under(120, clock)
+    clock.sleep(3600)
+    times = request_times(bucket, clock, 10)
+    assert times.count(3600.0) == 6
+
+
+def test_a_tiny_limit_still_allows_one_request_at_a_time():
+    clock = FakeClock()
+    times = request_times(bucket_under(3, clock), clock, 12)
+    assert busiest_minute(times) <= 3
+
+
+def test_acquire_returns_the_seconds_it_waited():
+    clock = FakeClock()
+    bucket = TokenBucket(tokens_per_second=2.0, capacity=1.0, clock=clock, sleep=clock.sleep)
+    assert bucket.acquire() == 0.0
+    assert bucket.acquire() == pytest.approx(0.5)
+
+
+def test_concurrent_callers_each_reserve_their_own_slot():
+    clock = FakeClock()  # never advances: every caller but the first must wait its turn
+    waits: list[float] = []
+    bucket = TokenBucket(tokens_per_second=1.0, capacity=1.0, clock=clock, sleep=waits.append)
+
+    def take_five() -> None:
+        for _ in range(5):
+            bucket.acquire()
+
+    threads = [threading.Thread(target=take_five) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == pytest.approx([float(n) for n in range(1, 40)])
+
+
+def test_clients_of_the_same_site_share_one_bucket():
+    first = shared_bucket("https://example.test/api acme", 120)
+    assert shared_bucket("https://example.test/api acme", 120) is first
+    assert shared_bucket("https://example.test/api other", 120) is not first
