@@ -4,10 +4,18 @@ Assets only orchestrate: HTTP lives in `resources.thinkific`, SQL in `resources.
 column names and types in `schemas.thinkific`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Config,
+    MaterializeResult,
+    asset,
+)
+from pydantic import Field
 
 from assets.conventions import (
     API_RETRY_POLICY,
@@ -16,8 +24,8 @@ from assets.conventions import (
     THINKIFIC_GROUP,
     THINKIFIC_POOL,
 )
-from assets.stream_load import load_snapshot
-from resources.thinkific import ThinkificClient, ThinkificNotFoundError, ThinkificResource
+from assets.stream_load import Listing, load_derived, load_listings
+from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
 
 KINDS = {"thinkific", "python", "sql"}
@@ -39,11 +47,6 @@ def thinkific_asset(name: str, description: str, deps: list[str] | None = None):
     )
 
 
-def _items(client: ThinkificClient, path: str, stream: str, params: dict[str, Any] | None = None):
-    for page in client.iter_pages(path, params, stream=stream):
-        yield page.items
-
-
 def list_stream_asset(stream: str, path: str, description: str) -> AssetsDefinition:
     """An asset for a stream that is one paginated list endpoint, fully refreshed every run."""
 
@@ -52,7 +55,8 @@ def list_stream_asset(stream: str, path: str, description: str) -> AssetsDefinit
         context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
         client = thinkific.get_client(context.log)
-        return load_snapshot(warehouse, f"thinkific_{stream}", _items(client, path, stream), client)
+        listing = Listing(path, label=stream)
+        return load_listings(warehouse, client, f"thinkific_{stream}", [listing], log=context.log)
 
     return _asset
 
@@ -72,16 +76,65 @@ products = list_stream_asset(
     "Thinkific products (courses and bundles for sale), with prices and certificate flags.",
 )
 courses = list_stream_asset("courses", "/courses", "Thinkific courses.")
-enrollments = list_stream_asset(
+
+
+FULL_REFRESH_TAG = "thinkific/full_refresh"
+"""Run tag that makes `thinkific/enrollments` read everything (weekly reconciliation sets it)."""
+
+
+class EnrollmentSyncConfig(Config):
+    full_refresh: bool = Field(
+        default=False,
+        description="Read every enrollment instead of those updated since the watermark's day. "
+        "Catches expiries (Thinkific changes `expired` without touching `updated_at`) and "
+        "enrollments deleted with their user. Also set by the run tag thinkific/full_refresh.",
+    )
+
+
+@thinkific_asset(
     "enrollments",
-    "/enrollments",
-    "Every enrollment of every user in every course, with progress, completion and expiry.",
+    "Every enrollment of every user in every course, with progress, completion and expiry. "
+    "Incremental: a run reads only enrollments updated on or after the day of the watermark "
+    "(the highest committed `updated_at`) and merges them by id; the first run, a full-refresh "
+    "run and the weekly reconciliation read everything and mark vanished enrollments deleted.",
 )
+def enrollments(
+    context: AssetExecutionContext,
+    config: EnrollmentSyncConfig,
+    thinkific: ThinkificResource,
+    warehouse: WarehouseResource,
+) -> MaterializeResult:
+    client = thinkific.get_client(context.log)
+    table = "thinkific_enrollments"
+    watermark = warehouse.watermark(table)
+    full = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    if full or watermark is None:
+        reason = "full refresh requested" if full else "no watermark yet"
+        context.log.info(f"enrollments: reading everything ({reason})")
+        listing = Listing("/enrollments", label="enrollments")
+        return load_listings(warehouse, client, table, [listing], log=context.log)
+    since = watermark.date().isoformat()
+    context.log.info(
+        f"enrollments: reading those updated on or after {since} (watermark {watermark})"
+    )
+    listing = Listing(
+        "/enrollments", label="enrollments", params={"query[updated_on_or_after]": since}
+    )
+    return load_listings(warehouse, client, table, [listing], log=context.log, incremental=True)
 
 
-def _live_ids(warehouse: WarehouseResource, table: str, column: str = "id") -> list[int]:
-    frame = warehouse.read_frame(table)
-    return [int(value) for value in frame[column]]
+def _live_ids(warehouse: WarehouseResource, table: str) -> list[int]:
+    return sorted(int(value) for value in warehouse.read_frame(table)["id"])
+
+
+def _members(group_id: int) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    return lambda users: [{"group_id": group_id, "user_id": user["id"]} for user in users]
+
+
+def _analysts(group_id: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
+    return lambda answer: [
+        {"group_id": group_id, "user_id": user_id} for user_id in answer.get("group_analysts") or []
+    ]
 
 
 @thinkific_asset(
@@ -93,17 +146,20 @@ def _live_ids(warehouse: WarehouseResource, table: str, column: str = "id") -> l
 def group_memberships(
     context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    client = thinkific.get_client(context.log)
     group_ids = _live_ids(warehouse, "thinkific_groups")
-
-    def pages() -> Iterator[list[dict[str, Any]]]:
-        for number, group_id in enumerate(group_ids, start=1):
-            stream = f"group_memberships (group {number} of {len(group_ids)}, id {group_id})"
-            params = {"query[group_id]": group_id}
-            for page in client.iter_pages("/users", params, stream=stream):
-                yield [{"group_id": group_id, "user_id": user["id"]} for user in page.items]
-
-    return load_snapshot(warehouse, "thinkific_group_memberships", pages(), client)
+    listings = [
+        Listing(
+            "/users",
+            label=f"group_memberships (group {number} of {len(group_ids)}, id {group_id})",
+            params={"query[group_id]": group_id},
+            records=_members(group_id),
+        )
+        for number, group_id in enumerate(group_ids, start=1)
+    ]
+    client = thinkific.get_client(context.log)
+    return load_listings(
+        warehouse, client, "thinkific_group_memberships", listings, log=context.log
+    )
 
 
 @thinkific_asset(
@@ -114,23 +170,18 @@ def group_memberships(
 def group_analysts(
     context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    client = thinkific.get_client(context.log)
     group_ids = _live_ids(warehouse, "thinkific_groups")
-
-    def pages() -> Iterator[list[dict[str, Any]]]:
-        for number, group_id in enumerate(group_ids, start=1):
-            try:
-                answer = client.get(f"/groups/{group_id}/analysts")
-            except ThinkificNotFoundError:
-                context.log.warning(f"group {group_id} was deleted during the sync; skipped")
-                continue
-            analysts = answer.get("group_analysts") or []
-            context.log.info(
-                f"group_analysts: group {number} of {len(group_ids)}, {len(analysts)} analysts"
-            )
-            yield [{"group_id": group_id, "user_id": user_id} for user_id in analysts]
-
-    return load_snapshot(warehouse, "thinkific_group_analysts", pages(), client)
+    listings = [
+        Listing(
+            f"/groups/{group_id}/analysts",
+            label=f"group_analysts (group {number} of {len(group_ids)})",
+            records=_analysts(group_id),
+            paginated=False,
+        )
+        for number, group_id in enumerate(group_ids, start=1)
+    ]
+    client = thinkific.get_client(context.log)
+    return load_listings(warehouse, client, "thinkific_group_analysts", listings, log=context.log)
 
 
 @thinkific_asset(
@@ -144,32 +195,32 @@ def bundles(
 ) -> MaterializeResult:
     client = thinkific.get_client(context.log)
     products_frame = warehouse.read_frame("thinkific_products")
-    bundle_ids = [
+    bundle_ids = sorted(
         int(bundle_id)
         for bundle_id in products_frame.loc[
             products_frame["productable_type"] == "Bundle", "productable_id"
         ]
+    )
+
+    def with_course_ids(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+        if bundle.get("course_ids") is None:
+            # The spec marks course_ids required, yet its own example lacks it: page them.
+            pages = client.iter_pages(
+                f"/bundles/{bundle['id']}/courses", stream=f"bundle {bundle['id']} courses"
+            )
+            bundle["course_ids"] = [course["id"] for page in pages for course in page.items]
+        return [bundle]
+
+    listings = [
+        Listing(
+            f"/bundles/{bundle_id}",
+            label=f"bundles (bundle {number} of {len(bundle_ids)})",
+            records=with_course_ids,
+            paginated=False,
+        )
+        for number, bundle_id in enumerate(bundle_ids, start=1)
     ]
-
-    def pages() -> Iterator[list[dict[str, Any]]]:
-        for number, bundle_id in enumerate(bundle_ids, start=1):
-            try:
-                bundle = client.get(f"/bundles/{bundle_id}")
-            except ThinkificNotFoundError:
-                context.log.warning(f"bundle {bundle_id} was deleted during the sync; skipped")
-                continue
-            if bundle.get("course_ids") is None:
-                # The spec marks course_ids required, yet its own example lacks it: page them.
-                courses_path = f"/bundles/{bundle_id}/courses"
-                bundle["course_ids"] = [
-                    course["id"]
-                    for items in _items(client, courses_path, f"bundle {bundle_id} courses")
-                    for course in items
-                ]
-            context.log.info(f"bundles: bundle {number} of {len(bundle_ids)}")
-            yield [bundle]
-
-    return load_snapshot(warehouse, "thinkific_bundles", pages(), client)
+    return load_listings(warehouse, client, "thinkific_bundles", listings, log=context.log)
 
 
 @asset(
@@ -184,14 +235,13 @@ def bundles(
     freshness_policy=NIGHTLY_FRESHNESS,
 )
 def bundle_courses(warehouse: WarehouseResource) -> MaterializeResult:
+    frame = warehouse.read_frame("thinkific_bundles", decode_arrays=True)
     links = [
         {"bundle_id": int(bundle_id), "course_id": int(course_id)}
-        for bundle_id, course_ids in warehouse.read_frame("thinkific_bundles", decode_arrays=True)[
-            ["id", "course_ids"]
-        ].itertuples(index=False)
+        for bundle_id, course_ids in frame[["id", "course_ids"]].itertuples(index=False)
         for course_id in course_ids
     ]
-    return load_snapshot(warehouse, "thinkific_bundle_courses", [links])
+    return load_derived(warehouse, "thinkific_bundle_courses", links)
 
 
 thinkific_assets = [

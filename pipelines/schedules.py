@@ -5,6 +5,7 @@ import os
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 from assets.conventions import THINKIFIC_GROUP
+from assets.thinkific import FULL_REFRESH_TAG
 
 SYNC_JOB_NAME = "thinkific_sync"
 
@@ -22,4 +23,16 @@ nightly_thinkific_sync = ScheduleDefinition(
     execution_timezone=os.environ.get("THINKIFIC_SYNC_TIMEZONE", "UTC"),
     default_status=DefaultScheduleStatus.RUNNING,
     description="Unattended nightly sync (02:00 in THINKIFIC_SYNC_TIMEZONE, UTC by default).",
+)
+
+weekly_thinkific_reconciliation = ScheduleDefinition(
+    name="weekly_thinkific_reconciliation",
+    job=thinkific_sync_job,
+    cron_schedule=os.environ.get("THINKIFIC_RECONCILIATION_CRON", "0 3 * * 0"),
+    execution_timezone=os.environ.get("THINKIFIC_SYNC_TIMEZONE", "UTC"),
+    tags={FULL_REFRESH_TAG: "true"},
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Weekly full read of every stream, enrollments included (Sunday 03:00): catches "
+    "expiries, which Thinkific makes without touching `updated_at`, and enrollments deleted with "
+    "their user, which no incremental read can see.",
 )

@@ -151,15 +151,22 @@ class ThinkificClient:
         return self._stats.snapshot()
 
     def iter_pages(
-        self, path: str, params: dict[str, Any] | None = None, *, stream: str
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        stream: str,
+        first_page: int = 1,
+        rows_before: int = 0,
     ) -> Iterator[Page]:
         """Every page of a list endpoint, in order, following `meta.pagination.next_page`.
 
         `stream` names the pages in progress logs. Stops when `next_page` is null or beyond
         `total_pages`; a `next_page` that does not move forward is an error, never a loop.
+        A resumed read starts at `first_page`, with `rows_before` rows already read.
         """
         endpoint = Endpoint("GET", path)
-        number, rows = 1, 0
+        number, rows = first_page, rows_before
         while True:
             answer = self._call(
                 "GET", path, params={**(params or {}), "limit": PAGE_SIZE, "page": number}

@@ -14,7 +14,8 @@ table with the target's columns and key, then one merge statement:
 Counting compares staged rows with the target before the merge (null-safe `IS DISTINCT FROM`), so
 an update that changes nothing is reported as unchanged and writes nothing.
 
-`_load_rows` is the only place rows are written (executemany); PostgreSQL COPY replaces it there.
+`_load_rows` is the only place rows are written: on SQLite by executemany, on PostgreSQL by COPY
+into a temporary table (`resources.warehouse_copy`) and one INSERT ... ON CONFLICT from there.
 """
 
 import datetime as dt
@@ -36,13 +37,19 @@ from pydantic import Field, PrivateAttr
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateSchema, CreateTable, DropTable
 
+from resources.crash_points import crash_point
 from resources.redaction import Redactor
+from resources.warehouse_copy import copy_into_temporary_table
 from schemas.tables import ColumnKind, TableSpec
 from schemas.thinkific import TABLES, get_table, to_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WAREHOUSE_URL_ENV = "WAREHOUSE_URL"
 DELETED_AT = "deleted_at"
+SYNC_STATE_TABLE = "warehouse_sync_state"
+WATERMARK_COLUMN = "updated_at"
+RESUME_MAX_AGE = dt.timedelta(hours=6)
+"""A checkpoint older than this is not resumed: its staged pages are too stale to merge."""
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -112,6 +119,32 @@ def _staging_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
     return _define_table(metadata, spec, f"{spec.name}__staging_{uuid.uuid4().hex[:12]}")
 
 
+def _resume_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
+    """The one staging table of a resumable load: it outlives a crash so a rerun continues."""
+    return _define_table(metadata, spec, f"{spec.name}__resume")
+
+
+def _sync_state_table(metadata: sa.MetaData) -> sa.Table:
+    """Per table: its watermark, and the checkpoint of a resumable load in progress.
+
+    Written in the same transaction as the rows each covers, so neither ever runs ahead of the
+    data: a checkpoint with the page it records, a watermark with the merge it summarises.
+    """
+    return sa.Table(
+        SYNC_STATE_TABLE,
+        metadata,
+        sa.Column("table_name", sa.Text, primary_key=True),
+        sa.Column("watermark", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("checkpoint", sa.Text, nullable=True),
+        sa.Column("checkpointed_at", sa.DateTime(timezone=True), nullable=True),
+    )
+
+
+def _save_state(connection: sa.Connection, state: sa.Table, table_name: str, **values: Any) -> None:
+    insert = _insert(connection, state).values(table_name=table_name, **values)
+    connection.execute(insert.on_conflict_do_update(index_elements=["table_name"], set_=values))
+
+
 # ---------------------------------------------------------------------------------------------
 # Engines and transactions
 
@@ -174,6 +207,17 @@ def _connection(engine: sa.Engine, *, write: bool) -> Iterator[sa.Connection]:
             yield connection
 
 
+def _keep_for_resume(engine: sa.Engine, table: sa.Table) -> None:
+    """The cleanup of a resumable load: none, its staging table waits for the next run."""
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands timestamps back naive; they were stored in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
 def _drop_table(engine: sa.Engine, table: sa.Table) -> None:
     with _connection(engine, write=True) as connection:
         connection.execute(DropTable(table, if_exists=True))
@@ -204,18 +248,34 @@ def _rows(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
     return _plain_records(typed.drop_duplicates(list(spec.primary_key), keep="last"))
 
 
-def _load_rows(connection: sa.Connection, staging: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Writes rows into a staging table; a key staged again (pages shift while paging) wins."""
-    if not rows:
-        return
-    insert = _insert(connection, staging)
+def _replacing_staged_keys(insert: Any, staging: sa.Table) -> Any:
+    """The insert into a staging table, made to replace the row of a key staged before."""
     keys = [column.name for column in staging.primary_key]
     values = {c.name: insert.excluded[c.name] for c in staging.c if not c.primary_key}
     if values:
-        insert = insert.on_conflict_do_update(index_elements=keys, set_=values)
+        return insert.on_conflict_do_update(index_elements=keys, set_=values)
+    return insert.on_conflict_do_nothing(index_elements=keys)
+
+
+def _load_rows(connection: sa.Connection, staging: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Writes rows (one per key, as `_rows` makes them) into a staging table; a key staged again
+    (pages shift while paging) wins.
+
+    PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT. SQLite
+    has no COPY: executemany of the INSERT ... ON CONFLICT.
+    """
+    if not rows:
+        return
+    insert = _insert(connection, staging)
+    if connection.dialect.name == "postgresql":
+        names = [column.name for column in staging.columns]
+        batch = copy_into_temporary_table(
+            connection, staging, (tuple(row[name] for name in names) for row in rows)
+        )
+        insert = insert.from_select(names, batch.select())
+        connection.execute(_replacing_staged_keys(insert, staging))
     else:
-        insert = insert.on_conflict_do_nothing(index_elements=keys)
-    connection.execute(insert, rows)
+        connection.execute(_replacing_staged_keys(insert, staging), rows)
 
 
 def _merge(
@@ -349,6 +409,7 @@ class WarehouseResource(dg.ConfigurableResource):
             metadata = sa.MetaData(schema=self.schema)
             for spec in TABLES.values():
                 _target_table(metadata, spec)
+            _sync_state_table(metadata)
             self._metadata = metadata
         return self._metadata
 
@@ -362,13 +423,28 @@ class WarehouseResource(dg.ConfigurableResource):
         """Creates the schema and the named tables (all registered tables if none are named)
         where missing; safe to repeat."""
         names = table_names or tuple(TABLES)
-        tables = [self.table(name) for name in names]
+        tables = [self.table(name) for name in names] + [self.sync_state]
         with _connection(self.engine, write=True) as connection:
             if self.schema:
                 connection.execute(CreateSchema(self.schema, if_not_exists=True))
             for table in tables:
                 connection.execute(CreateTable(table, if_not_exists=True))
         self._ensured.update(names)
+
+    @property
+    def sync_state(self) -> sa.Table:
+        """The table of watermarks and checkpoints."""
+        qualified = f"{self.schema}.{SYNC_STATE_TABLE}" if self.schema else SYNC_STATE_TABLE
+        return self.metadata.tables[qualified]
+
+    def watermark(self, table_name: str) -> dt.datetime | None:
+        """The highest `updated_at` a complete read of the table committed, if any."""
+        self._target(table_name)
+        state = self.sync_state
+        query = sa.select(state.c.watermark).where(state.c.table_name == table_name)
+        with _connection(self.engine, write=False) as connection:
+            value = connection.execute(query).scalar_one_or_none()
+        return _aware(value)
 
     def _target(self, table_name: str) -> sa.Table:
         if table_name not in self._ensured:
@@ -393,16 +469,20 @@ class WarehouseResource(dg.ConfigurableResource):
             connection.execute(DropTable(staging))
         return result
 
-    def snapshot(self, table_name: str) -> "SnapshotLoader":
+    def snapshot(self, table_name: str, resumable: bool = False) -> "SnapshotLoader":
         """A loader for one complete snapshot of the table; use it as a context manager:
 
         with warehouse.snapshot("thinkific_users") as loader:
             for page in pages:
                 loader.append(to_frame("thinkific_users", page))
             result = loader.commit()
+
+        A `resumable` loader stages into a table that survives a failure or a crash, with the
+        checkpoint given to each `append`; the next resumable loader of the table finds both
+        (`checkpoint`) and can continue, or `restart`.
         """
         spec = get_table(table_name)
-        return SnapshotLoader(self, spec, self._target(table_name))
+        return SnapshotLoader(self, spec, self._target(table_name), resumable=resumable)
 
     def read_frame(
         self, table_name: str, include_deleted: bool = False, decode_arrays: bool = False
@@ -487,17 +567,32 @@ class SnapshotLoader:
 
     Leaving the `with` block without `commit` (an exception, or simply not committing), calling
     `abort`, or dropping the last reference to an uncommitted loader drops the staging table and
-    leaves the target untouched: an incomplete snapshot never marks anything deleted.
+    leaves the target untouched: an incomplete snapshot never marks anything deleted. A
+    resumable loader keeps its staging table and checkpoint instead, for the next run.
     """
 
-    def __init__(self, warehouse: WarehouseResource, spec: TableSpec, target: sa.Table) -> None:
+    def __init__(
+        self,
+        warehouse: WarehouseResource,
+        spec: TableSpec,
+        target: sa.Table,
+        *,
+        resumable: bool = False,
+    ) -> None:
         self._engine = warehouse.engine
         self._spec = spec
         self._target = target
-        self._staging = _staging_table(sa.MetaData(schema=warehouse.schema), spec)
+        self._state = warehouse.sync_state
+        self._resumable = resumable
+        metadata = sa.MetaData(schema=warehouse.schema)
+        self._staging = (_resume_table if resumable else _staging_table)(metadata, spec)
         with _connection(self._engine, write=True) as connection:
-            connection.execute(CreateTable(self._staging))
-        self._drop_staging = weakref.finalize(self, _drop_table, self._engine, self._staging)
+            connection.execute(CreateTable(self._staging, if_not_exists=True))
+        self._checkpoint = self._saved_checkpoint() if resumable else None
+        if resumable and self._checkpoint is None:
+            self.restart()
+        cleanup = _keep_for_resume if resumable else _drop_table
+        self._drop_staging = weakref.finalize(self, cleanup, self._engine, self._staging)
 
     @property
     def staging_table_name(self) -> str:
@@ -508,27 +603,85 @@ class SnapshotLoader:
         """True until the snapshot is committed or aborted."""
         return self._drop_staging.alive
 
-    def append(self, frame: pd.DataFrame) -> None:
-        """Stages one page (its own short transaction); rows staged again replace earlier ones."""
+    @property
+    def checkpoint(self) -> dict[str, Any] | None:
+        """The checkpoint of the interrupted load this one resumes (recent enough), if any."""
+        return self._checkpoint
+
+    def restart(self) -> None:
+        """Forgets staged rows and the checkpoint: the load starts from scratch."""
+        with _connection(self._engine, write=True) as connection:
+            connection.execute(sa.delete(self._staging))
+            _save_state(connection, self._state, self._spec.name, checkpoint=None)
+        self._checkpoint = None
+
+    def append(self, frame: pd.DataFrame, checkpoint: dict[str, Any] | None = None) -> None:
+        """Stages one page (its own short transaction); rows staged again replace earlier ones.
+
+        `checkpoint` (resumable loads) is saved in the same transaction as the page.
+        """
         self._require_open()
         rows = _rows(self._spec, frame)
         with _connection(self._engine, write=True) as connection:
             _load_rows(connection, self._staging, rows)
+            if checkpoint is not None:
+                _save_state(
+                    connection,
+                    self._state,
+                    self._spec.name,
+                    checkpoint=json.dumps(checkpoint),
+                    checkpointed_at=dt.datetime.now(dt.UTC),
+                )
+            crash_point("stage_transaction", self._spec.name)
 
-    def commit(self) -> LoadResult:
-        """Applies the snapshot: merge, mark absent rows deleted, drop staging; one transaction."""
+    def staged_rows(self) -> int:
+        """Distinct keys staged so far."""
+        with _connection(self._engine, write=False) as connection:
+            query = sa.select(sa.func.count()).select_from(self._staging)
+            return connection.execute(query).scalar_one()
+
+    def commit(self, complete_snapshot: bool = True, advance: bool = True) -> LoadResult:
+        """Applies the snapshot in one transaction: merge; with `complete_snapshot`, mark live
+        rows absent from it deleted; with `advance`, raise the table's watermark to its highest
+        live `updated_at` (tables that have one); clear the checkpoint; drop staging."""
         self._require_open()
         with _connection(self._engine, write=True) as connection:
             result = _merge(
-                connection, self._spec, self._target, self._staging, complete_snapshot=True
+                connection,
+                self._spec,
+                self._target,
+                self._staging,
+                complete_snapshot=complete_snapshot,
             )
+            state: dict[str, Any] = {"checkpoint": None}
+            if advance and WATERMARK_COLUMN in self._target.c:
+                live = self._target.c[DELETED_AT].is_(None)
+                highest = sa.select(sa.func.max(self._target.c[WATERMARK_COLUMN])).where(live)
+                state["watermark"] = connection.execute(highest).scalar_one()
+            _save_state(connection, self._state, self._spec.name, **state)
             connection.execute(DropTable(self._staging))
+            crash_point("merge_transaction", self._spec.name)
         self._drop_staging.detach()
         return result
 
     def abort(self) -> None:
-        """Drops the staging table without touching the target; does nothing once closed."""
+        """Drops the staging table without touching the target; does nothing once closed.
+        A resumable load keeps it, with its checkpoint, for the next run."""
         self._drop_staging()
+
+    def _saved_checkpoint(self) -> dict[str, Any] | None:
+        state = self._state
+        query = sa.select(state.c.checkpoint, state.c.checkpointed_at).where(
+            state.c.table_name == self._spec.name
+        )
+        with _connection(self._engine, write=False) as connection:
+            row = connection.execute(query).one_or_none()
+        if row is None or row.checkpoint is None:
+            return None
+        saved_at = _aware(row.checkpointed_at)
+        if saved_at is None or dt.datetime.now(dt.UTC) - saved_at > RESUME_MAX_AGE:
+            return None
+        return json.loads(row.checkpoint)
 
     def _require_open(self) -> None:
         if not self.is_open:

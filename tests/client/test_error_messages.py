@@ -1,7 +1,6 @@
 """Thinkific's error bodies, every documented shape, turned into one readable message."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,7 @@ from resources.thinkific_errors import (
     ThinkificValidationError,
     error_for_response,
 )
-
-EXAMPLES = Path(__file__).parent / "thinkific_examples"
+from tests.contract_examples import EXAMPLES
 
 VALIDATION_MESSAGES = {
     "rest_error_422_fields.json": ("POST /users", "first_name: can't be blank"),

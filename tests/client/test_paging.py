@@ -1,6 +1,7 @@
 """Paging through list endpoints of the simulator over real HTTP."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -79,3 +80,23 @@ def test_a_non_list_answer_is_an_error_naming_its_shape(simulator):
     group_id = simulator.ground_truth()["groups"][0]["id"]
     with pytest.raises(ThinkificError, match=r"not a list endpoint.*group_analysts"):
         list(client_for(simulator).iter_pages(f"/groups/{group_id}/analysts", stream="analysts"))
+
+
+def test_one_client_can_be_shared_between_threads(start_simulator):
+    sim = start_simulator(users=601, enrollments=300)
+    client = client_for(sim)
+    streams = ["users", "enrollments", "courses", "groups"]
+
+    def ids(stream: str) -> list[int]:
+        return [
+            row["id"]
+            for page in client.iter_pages(f"/{stream}", stream=stream)
+            for row in page.items
+        ]
+
+    with ThreadPoolExecutor(max_workers=len(streams)) as pool:
+        fetched = dict(zip(streams, pool.map(ids, streams), strict=True))
+    truth = sim.ground_truth()
+    for stream in streams:
+        assert sorted(fetched[stream]) == sorted(row["id"] for row in truth[stream])
+    assert client.stats.requests == client.stats.pages == requests_seen(sim) == 3 + 2 + 1 + 1

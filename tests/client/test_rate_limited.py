@@ -31,11 +31,15 @@ def test_each_reset_format_is_read_and_waited_out(start_simulator, caplog, reset
     client = client_for(sim)
     with caplog.at_level(logging.WARNING, logger="resources"):
         call_repeatedly(client)
-    refused = sim.stats.snapshot()["refused"]
-    # Each wait lasted until the window reopened: one 429 per wait, no request refused twice.
-    assert refused == client.stats.rate_limited == 2
-    assert sum(f"RateLimit-Reset read as {reading}" in m for m in caplog.messages) == 2
-    assert client.stats.status_counts == {200: CALLS, 429: 2}
+    statuses = [request["status"] for request in sim.stats.snapshot()["requests"]]
+    assert statuses.count(200) == CALLS
+    # Each wait lasted until the window reopened: no request was refused twice in a row. (How
+    # many refusals there are depends on how far apart the window's requests were: a precise
+    # reset frees one slot at a time, a rounded or absent one frees them all.)
+    assert "429,429" not in ",".join(map(str, statuses))
+    assert client.stats.rate_limited == statuses.count(429) >= 2
+    readings = sum(f"RateLimit-Reset read as {reading}" in m for m in caplog.messages)
+    assert readings == client.stats.rate_limited
 
 
 @pytest.mark.parametrize("reset_format", ["epoch-seconds", "milliseconds-until-reset"])

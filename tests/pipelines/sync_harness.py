@@ -1,6 +1,6 @@
 """Run the extraction assets in process against a running simulator, as the nightly job would."""
 
-from dagster import ExecuteInProcessResult, materialize
+from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
 from assets.thinkific import thinkific_assets
 from assets.thinkific_checks import thinkific_checks
@@ -21,11 +21,17 @@ def thinkific_for(sim: SimulatorServer, **overrides) -> ThinkificResource:
 
 
 def run_sync(
-    sim: SimulatorServer, warehouse: WarehouseResource, **thinkific_overrides
+    sim: SimulatorServer,
+    warehouse: WarehouseResource,
+    instance: DagsterInstance | None = None,
+    run_config: dict | None = None,
+    **thinkific_overrides,
 ) -> ExecuteInProcessResult:
     return materialize(
         [*thinkific_assets, *thinkific_checks],
         resources={"thinkific": thinkific_for(sim, **thinkific_overrides), "warehouse": warehouse},
+        instance=instance,
+        run_config=run_config,
         raise_on_error=False,
     )
 

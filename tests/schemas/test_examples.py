@@ -1,15 +1,13 @@
 """Every documented Thinkific payload of a warehouse table validates against its schema."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from schemas.thinkific import get_table, to_frame
-
-EXAMPLES = Path(__file__).parent / "thinkific_examples"
+from tests.contract_examples import EXAMPLES
 
 TABLE_OF_EXAMPLE = {
     "rest_users_list.json": "thinkific_users",

@@ -1,14 +1,13 @@
 """The simulator renders every key of Thinkific's example payloads, with compatible types."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from simulator import SimulatorConfig, SimulatorServer
+from tests.contract_examples import EXAMPLES
 
-EXAMPLES = Path(__file__).parent / "thinkific_examples"
 EXAMPLE_OF_RESOURCE = {
     "users": "rest_users_get.json",
     "groups": "rest_groups_get.json",

@@ -3,7 +3,7 @@
 import pandas as pd
 import sqlalchemy as sa
 
-from resources.warehouse import WarehouseResource
+from resources.warehouse import SYNC_STATE_TABLE, WarehouseResource
 from schemas.thinkific import to_frame
 
 
@@ -18,5 +18,7 @@ def emails(warehouse: WarehouseResource, include_deleted: bool = False) -> dict[
 
 
 def table_names(warehouse: WarehouseResource) -> set[str]:
-    """Every table in the warehouse's schema: staging tables show up here while they exist."""
-    return set(sa.inspect(warehouse.engine).get_table_names(schema=warehouse.schema))
+    """Every data table in the warehouse's schema (staging tables show up here while they
+    exist), leaving out the bookkeeping table of watermarks and checkpoints."""
+    names = set(sa.inspect(warehouse.engine).get_table_names(schema=warehouse.schema))
+    return names - {SYNC_STATE_TABLE}
