@@ -1,10 +1,11 @@
 """Named points where the crash-safety tests kill this process, as a power cut or OOM kill would.
 
 `THINKIFIC_CRASH_AT="<point>:<n>"` makes the n-th arrival at `<point>` send SIGKILL to the
-current process (`"<point>@<table>:<n>"`: the n-th arrival while loading that table): no cleanup, no `finally`, no rollback but the database's own. Unset (always, in
-production) a crash point is one dictionary lookup. The points sit where a crash is most likely
-to lose or double data: after a page is fetched, inside and after the transaction that stages
-it, between staging and the merge, and inside the merge transaction.
+current process; `"<point>@<table>:<n>"` counts only arrivals while loading that table. No
+cleanup, no `finally`, no rollback but the database's own. Unset (always, in production) a crash
+point is one dictionary lookup. The points sit where a crash is most likely to lose or double
+data: after a page is fetched, inside and after the transaction that stages it, between staging
+and the merge, and inside the merge transaction.
 """
 
 import os
