@@ -81,13 +81,11 @@ def test_a_failed_snapshot_marks_nothing_deleted(start_simulator, warehouse):
 
 
 @pytest.mark.parametrize("drift", ["insert_rows", "delete_rows"])
-def test_page_drift_while_paging_converges_by_the_next_run(
-    start_simulator, sqlite_warehouse, drift
-):
+def test_page_drift_while_paging_converges_by_the_next_run(start_simulator, warehouse, drift):
     sim = start_simulator(users=900, enrollments=2000, **FAST_SITE)
     sim.faults.add(Fault(endpoint="users", kind=drift, rows=3, times=1))
     sim.faults.add(Fault(endpoint="enrollments", kind=drift, rows=3, times=1))
-    first = run_sync(sim, sqlite_warehouse)
+    first = run_sync(sim, warehouse)
     assert first.success, failure_messages(first)
     users = first.get_asset_materialization_events()
     complete = {
@@ -99,9 +97,9 @@ def test_page_drift_while_paging_converges_by_the_next_run(
     }
     assert complete["thinkific_users"] is False, "a drifted read must not count as complete"
 
-    second = run_sync(sim, sqlite_warehouse)
+    second = run_sync(sim, warehouse)
     assert second.success, failure_messages(second)
-    assert_warehouse_equals_ground_truth(sqlite_warehouse, sim.ground_truth())
-    deleted = sqlite_warehouse.read_frame("thinkific_users", include_deleted=True)
+    assert_warehouse_equals_ground_truth(warehouse, sim.ground_truth())
+    deleted = warehouse.read_frame("thinkific_users", include_deleted=True)
     live_ids = {user["id"] for user in sim.ground_truth()["users"]}
     assert set(deleted.loc[deleted["deleted_at"].isna(), "id"]) == live_ids
