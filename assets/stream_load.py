@@ -203,7 +203,7 @@ def load_listings(
         result = load.commit(complete_snapshot=complete and not incremental, advance=complete)
     return MaterializeResult(
         metadata={
-            **load_metadata(table, result, time.monotonic() - started),
+            **load_metadata(warehouse, table, result, time.monotonic() - started),
             "complete_read": complete,
             "resumed": resumed,
             "incremental": incremental,
@@ -219,15 +219,19 @@ def load_derived(warehouse: WarehouseResource, table: str, records: Records) -> 
     with warehouse.snapshot(table) as load:
         load.append(to_frame(table, records))
         result = load.commit()
-    return MaterializeResult(metadata=load_metadata(table, result, time.monotonic() - started))
+    duration = time.monotonic() - started
+    return MaterializeResult(metadata=load_metadata(warehouse, table, result, duration))
 
 
-def load_metadata(table: str, result: LoadResult, duration_seconds: float) -> dict[str, Any]:
+def load_metadata(
+    warehouse: WarehouseResource, table: str, result: LoadResult, duration_seconds: float
+) -> dict[str, Any]:
     """The numbers a data engineer checks after a load, as Dagster metadata."""
     return {
-        "dagster/row_count": result.total,
+        "dagster/row_count": warehouse.count(table),
         "dagster/table_name": table,
         "dagster/column_schema": column_schema(table),
+        "rows_read": result.total,
         "rows_inserted": result.inserted,
         "rows_updated": result.updated,
         "rows_unchanged": result.unchanged,

@@ -5,6 +5,7 @@ from dagster import ExecuteInProcessResult
 COLUMNS = [
     ("table", "dagster/table_name"),
     ("rows", "dagster/row_count"),
+    ("read", "rows_read"),
     ("inserted", "rows_inserted"),
     ("updated", "rows_updated"),
     ("deleted", "rows_deleted"),
