@@ -123,18 +123,37 @@ def enrollments(
     return load_listings(warehouse, client, table, [listing], log=context.log, incremental=True)
 
 
-def _live_ids(warehouse: WarehouseResource, table: str) -> list[int]:
-    return sorted(int(value) for value in warehouse.read_frame(table)["id"])
-
-
-def _members(group_id: int) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
-    return lambda users: [{"group_id": group_id, "user_id": user["id"]} for user in users]
-
-
-def _analysts(group_id: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]:
-    return lambda answer: [
-        {"group_id": group_id, "user_id": user_id} for user_id in answer.get("group_analysts") or []
+def _per_group(
+    warehouse: WarehouseResource, stream: str, listing: Callable[[int, str], Listing]
+) -> list[Listing]:
+    """One listing per live group, in id order, labelled for progress logs."""
+    frame = warehouse.read_frame("thinkific_groups")
+    group_ids = sorted(int(value) for value in frame["id"])
+    return [
+        listing(group_id, f"{stream} (group {number} of {len(group_ids)}, id {group_id})")
+        for number, group_id in enumerate(group_ids, start=1)
     ]
+
+
+def _members_listing(group_id: int, label: str) -> Listing:
+    return Listing(
+        "/users",
+        label=label,
+        params={"query[group_id]": group_id},
+        records=lambda users: [{"group_id": group_id, "user_id": user["id"]} for user in users],
+    )
+
+
+def _analysts_listing(group_id: int, label: str) -> Listing:
+    return Listing(
+        f"/groups/{group_id}/analysts",
+        label=label,
+        records=lambda answer: [
+            {"group_id": group_id, "user_id": user_id}
+            for user_id in answer.get("group_analysts") or []
+        ],
+        paginated=False,
+    )
 
 
 @thinkific_asset(
@@ -146,20 +165,10 @@ def _analysts(group_id: int) -> Callable[[dict[str, Any]], list[dict[str, Any]]]
 def group_memberships(
     context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    group_ids = _live_ids(warehouse, "thinkific_groups")
-    listings = [
-        Listing(
-            "/users",
-            label=f"group_memberships (group {number} of {len(group_ids)}, id {group_id})",
-            params={"query[group_id]": group_id},
-            records=_members(group_id),
-        )
-        for number, group_id in enumerate(group_ids, start=1)
-    ]
+    listings = _per_group(warehouse, "group_memberships", _members_listing)
     client = thinkific.get_client(context.log)
-    return load_listings(
-        warehouse, client, "thinkific_group_memberships", listings, log=context.log
-    )
+    table = "thinkific_group_memberships"
+    return load_listings(warehouse, client, table, listings, log=context.log)
 
 
 @thinkific_asset(
@@ -170,18 +179,10 @@ def group_memberships(
 def group_analysts(
     context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    group_ids = _live_ids(warehouse, "thinkific_groups")
-    listings = [
-        Listing(
-            f"/groups/{group_id}/analysts",
-            label=f"group_analysts (group {number} of {len(group_ids)})",
-            records=_analysts(group_id),
-            paginated=False,
-        )
-        for number, group_id in enumerate(group_ids, start=1)
-    ]
+    listings = _per_group(warehouse, "group_analysts", _analysts_listing)
     client = thinkific.get_client(context.log)
-    return load_listings(warehouse, client, "thinkific_group_analysts", listings, log=context.log)
+    table = "thinkific_group_analysts"
+    return load_listings(warehouse, client, table, listings, log=context.log)
 
 
 @thinkific_asset(
