@@ -17,12 +17,13 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dagster import Failure, MaterializeResult, MetadataValue
 
+from assets.prefetch import prefetched
 from assets.table_metadata import column_schema
 from resources.crash_points import crash_point
 from resources.thinkific import (
@@ -128,13 +129,15 @@ def _stage_listing(
             first_page=progress.page,
             rows_before=progress.listing_rows,
         )
-        for page in pages:
-            crash_point("page_fetched", table)
-            _note_total(progress, page.total_items, listing.label, log)
-            progress.listing_rows += len(page.items)
-            progress.page = page.number + 1
-            load.append(to_frame(table, listing.records(page.items)), checkpoint=asdict(progress))
-            crash_point("page_staged", table)
+        with closing(prefetched(pages)) as read_ahead:
+            for page in read_ahead:
+                crash_point("page_fetched", table)
+                _note_total(progress, page.total_items, listing.label, log)
+                progress.listing_rows += len(page.items)
+                progress.page = page.number + 1
+                frame = to_frame(table, listing.records(page.items))
+                load.append(frame, checkpoint=asdict(progress))
+                crash_point("page_staged", table)
         progress.finish_listing(progress.listing_rows)
         load.append(to_frame(table, []), checkpoint=asdict(progress))
         return

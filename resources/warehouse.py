@@ -40,7 +40,7 @@ from sqlalchemy.schema import CreateSchema, CreateTable, DropTable
 from resources.crash_points import crash_point
 from resources.redaction import Redactor
 from resources.warehouse_copy import copy_into_temporary_table
-from schemas.tables import ColumnKind, TableSpec
+from schemas.tables import VALIDATED_FOR, ColumnKind, TableSpec
 from schemas.thinkific import TABLES, get_table, to_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +158,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL loses no committed transaction to a process crash, only possibly the
+    # last ones to a power cut, and then whole: a page and its checkpoint go or stay together.
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
 
@@ -242,9 +245,13 @@ def _rows(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The frame's rows, read and validated as `to_frame` reads records, last row per key kept.
 
     Reading again (not just casting) keeps a hand-built frame from storing, say, a Python list
-    as its repr instead of JSON; extra columns such as `deleted_at` are ignored.
+    as its repr instead of JSON; extra columns such as `deleted_at` are ignored. A frame that
+    `to_frame` made for this very table (it says so in `attrs`) is not read a second time.
     """
-    typed = to_frame(spec.name, _plain_records(frame))
+    if frame.attrs.get(VALIDATED_FOR) == spec.name:
+        typed = frame
+    else:
+        typed = to_frame(spec.name, _plain_records(frame))
     return _plain_records(typed.drop_duplicates(list(spec.primary_key), keep="last"))
 
 

@@ -300,6 +300,10 @@ def _display_key(value: Any) -> Any:
         return repr(value)
 
 
+VALIDATED_FOR = "validated_for_table"
+"""`DataFrame.attrs` key naming the table whose model validated the frame."""
+
+
 def records_to_frame(spec: TableSpec, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Raw API records as a frame typed and validated by the table's model.
 
@@ -327,6 +331,7 @@ def records_to_frame(spec: TableSpec, records: Sequence[Mapping[str, Any]]) -> p
         order = {name: index for index, name in enumerate(spec.column_names)}
         failures.sort(key=lambda f: (f.position is None, f.position or 0, order.get(f.column, 0)))
         raise RecordValidationError(spec.name, failures)
+    validated.attrs[VALIDATED_FOR] = spec.name
     return validated
 
 
