@@ -7,6 +7,7 @@ from dagster import Backoff, FreshnessPolicy, Jitter, RetryPolicy
 OWNER = "team:data-platform"
 
 THINKIFIC_GROUP = "thinkific"
+DASHBOARD_GROUP = "dashboard"
 THINKIFIC_POOL = "thinkific"
 """One Dagster concurrency pool for every step that calls Thinkific: the rate limit is per site."""
 

@@ -4,12 +4,13 @@ from functools import cache
 
 from dagster import TableColumn, TableColumnConstraints, TableSchema
 
+from schemas.dashboard import DASHBOARD_TABLES
 from schemas.thinkific import TABLES
 
 
 @cache
 def column_schema(table: str) -> TableSchema:
-    spec = TABLES[table]
+    spec = TABLES.get(table) or DASHBOARD_TABLES[table]
     schema = spec.model.to_schema()
     return TableSchema(
         columns=[

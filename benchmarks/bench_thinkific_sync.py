@@ -152,6 +152,7 @@ def _span_minutes(stats: dict[str, Any]) -> float:
 
 
 def main() -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp, simulator_process() as origin:
         workdir = Path(tmp)
         _reset_stats(origin)
@@ -210,7 +211,8 @@ def main() -> dict[str, Any]:
         f"Site: {SITE}; limit {LIMIT} requests/minute (raised from Thinkific's 120 to keep the "
         "run short; the client paces at 95% of whatever limit it is given). The sync's duration "
         "includes starting Python and Dagster; the request rate is measured over the span between "
-        "its first and last request as the simulator saw them."
+        "its first and last request as the simulator saw them. Load average when it started: "
+        f"{load_before:.1f} on {os.cpu_count()} cores."
     )
     return {"title": "Whole sync against the rate limit", "rows": rows, "notes": notes}
 

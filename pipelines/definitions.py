@@ -2,19 +2,23 @@
 
 from dagster import Definitions
 
+from assets.dashboard import dashboard_assets, dashboard_checks
 from assets.thinkific import thinkific_assets
 from assets.thinkific_checks import thinkific_checks
+from pipelines.notification_sensor import notification_sensors
 from pipelines.resources import all_resources
 from pipelines.schedules import (
     nightly_thinkific_sync,
     thinkific_sync_job,
     weekly_thinkific_reconciliation,
 )
+from pipelines.tools_jobs import tools_jobs
 
 defs = Definitions(
-    assets=thinkific_assets,
-    asset_checks=thinkific_checks,
-    jobs=[thinkific_sync_job],
+    assets=[*thinkific_assets, *dashboard_assets],
+    asset_checks=[*thinkific_checks, *dashboard_checks],
+    jobs=[thinkific_sync_job, *tools_jobs],
     schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
+    sensors=notification_sensors,
     resources=all_resources(),
 )

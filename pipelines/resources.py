@@ -8,6 +8,7 @@ import os
 
 from dagster import EnvVar
 
+from resources.notifications import NotificationResource
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource, default_warehouse_url
 
@@ -43,5 +44,30 @@ def warehouse_resource() -> WarehouseResource:
     )
 
 
+NOTIFICATION_SETTINGS = {
+    "delivery": "NOTIFICATIONS_DELIVERY",
+    "admin_email": "DASHBOARD_ADMIN_EMAIL",
+    "smtp_host": "SMTP_HOST",
+    "smtp_username": "SMTP_USERNAME",
+}
+
+
+def notification_resource() -> NotificationResource:
+    settings: dict[str, object] = {
+        name: os.environ[variable]
+        for name, variable in NOTIFICATION_SETTINGS.items()
+        if os.environ.get(variable)
+    }
+    if os.environ.get("SMTP_PORT"):
+        settings["smtp_port"] = int(os.environ["SMTP_PORT"])
+    if os.environ.get("SMTP_PASSWORD"):
+        settings["smtp_password"] = EnvVar("SMTP_PASSWORD")
+    return NotificationResource(**settings)
+
+
 def all_resources() -> dict[str, object]:
-    return {"thinkific": thinkific_resource(), "warehouse": warehouse_resource()}
+    return {
+        "thinkific": thinkific_resource(),
+        "warehouse": warehouse_resource(),
+        "notifications": notification_resource(),
+    }
