@@ -5,6 +5,8 @@ from dagster import Definitions
 from assets.dashboard import dashboard_assets, dashboard_checks
 from assets.thinkific import thinkific_assets
 from assets.thinkific_checks import thinkific_checks
+from assets.thinkific_graphql import certificates_and_quiz_results
+from assets.thinkific_graphql_checks import thinkific_graphql_checks
 from pipelines.notification_sensor import notification_sensors
 from pipelines.resources import all_resources
 from pipelines.schedules import (
@@ -13,12 +15,13 @@ from pipelines.schedules import (
     weekly_thinkific_reconciliation,
 )
 from pipelines.tools_jobs import tools_jobs
+from pipelines.webhook_sensor import thinkific_webhook_events
 
 defs = Definitions(
-    assets=[*thinkific_assets, *dashboard_assets],
-    asset_checks=[*thinkific_checks, *dashboard_checks],
+    assets=[*thinkific_assets, certificates_and_quiz_results, *dashboard_assets],
+    asset_checks=[*thinkific_checks, *thinkific_graphql_checks, *dashboard_checks],
     jobs=[thinkific_sync_job, *tools_jobs],
     schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
-    sensors=notification_sensors,
+    sensors=[*notification_sensors, thinkific_webhook_events],
     resources=all_resources(),
 )

@@ -13,6 +13,7 @@ from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource, default_warehouse_url
 
 REAL_THINKIFIC_BASE_URL = "https://api.thinkific.com/api/public/v1"
+REAL_THINKIFIC_GRAPHQL_URL = "https://api.thinkific.com/stable/graphql"
 DEFAULT_REQUESTS_PER_MINUTE = 120
 
 
@@ -28,6 +29,7 @@ def thinkific_resource() -> ThinkificResource:
         api_key=EnvVar("THINKIFIC_API_KEY"),
         subdomain=EnvVar("THINKIFIC_SUBDOMAIN"),
         base_url=os.environ.get("THINKIFIC_BASE_URL") or REAL_THINKIFIC_BASE_URL,
+        graphql_url=os.environ.get("THINKIFIC_GRAPHQL_URL") or REAL_THINKIFIC_GRAPHQL_URL,
         requests_per_minute=int(
             os.environ.get("THINKIFIC_REQUESTS_PER_MINUTE") or DEFAULT_REQUESTS_PER_MINUTE
         ),

@@ -21,6 +21,7 @@ from resources.thinkific_errors import (
     ThinkificUnavailableError,
     ThinkificValidationError,
 )
+from resources.thinkific_graphql import GraphQLSettings, ThinkificGraphQLClient
 from resources.thinkific_stats import ClientStats
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ThinkificClient",
     "ThinkificError",
     "ThinkificForbiddenError",
+    "ThinkificGraphQLClient",
     "ThinkificNotFoundError",
     "ThinkificRedirectError",
     "ThinkificResource",
@@ -57,6 +59,17 @@ class ThinkificResource(ConfigurableResource):
         default=None,
         repr=False,
         description="GraphQL API access token (THINKIFIC_ACCESS_TOKEN); not used by REST calls.",
+    )
+    graphql_url: str = Field(
+        default="https://api.thinkific.com/stable/graphql",
+        description="GraphQL endpoint (THINKIFIC_GRAPHQL_URL); the simulator's for development.",
+    )
+    graphql_budget_ratio: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Share of the site's GraphQL cost budget (2,000 points a minute) a run may "
+        "spend; the rest is headroom for other clients of the site.",
     )
     requests_per_minute: int = Field(
         default=120,
@@ -88,6 +101,26 @@ class ThinkificResource(ConfigurableResource):
     def get_client(self, log: logging.Logger | None = None) -> ThinkificClient:
         """A client for this site; pass `context.log` so its progress shows in the run's logs."""
         return ThinkificClient(self.client_settings(), log)
+
+    def get_graphql_client(self, log: logging.Logger | None = None) -> ThinkificGraphQLClient:
+        """A GraphQL client (certificates, quiz results); needs `access_token`."""
+        return ThinkificGraphQLClient(self.graphql_settings(), log)
+
+    def graphql_settings(self) -> GraphQLSettings:
+        if not self.access_token:
+            raise ValueError("GraphQL needs an API access token: set THINKIFIC_ACCESS_TOKEN")
+        return GraphQLSettings(
+            url=self.graphql_url,
+            access_token=self.access_token,
+            budget_ratio=self.graphql_budget_ratio,
+            connect_timeout_seconds=self.connect_timeout_seconds,
+            timeout_seconds=self.timeout_seconds,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+            max_backoff_seconds=self.max_backoff_seconds,
+            max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
+            max_rate_limit_retries=self.max_rate_limit_retries,
+        )
 
     def client_settings(self) -> ClientSettings:
         return ClientSettings(

@@ -182,6 +182,40 @@ class Order(ThinkificModel):
     items: Text = json_array()
 
 
+class Certificate(ThinkificModel):
+    """A certificate from GraphQL (`Certificate`): camelCase fields and nested `user`/`course`
+    objects are read into snake_case columns. GraphQL ids are strings of the REST ids' digits."""
+
+    id: Integer = key()
+    credential_id: Text = optional("credentialId")
+    issued_at: Timestamp = optional("issuedAt")
+    expiry_date: Timestamp = optional("expiryDate")
+    pdf_download_path: Text = optional("pdfDownloadPath")
+    user_id: Integer = required("user.id")
+    user_email: Text = optional("user.email")
+    user_first_name: Text = optional("user.firstName")
+    user_last_name: Text = optional("user.lastName")
+    course_id: Integer = required("course.id")
+    course_name: Text = optional("course.name")
+
+
+class QuizResult(ThinkificModel):
+    """A quiz submission from GraphQL (`QuizSubmission`), one row per submission."""
+
+    id: Integer = key()
+    attempts: Integer = optional()
+    correct_count: Integer = optional("correctCount")
+    incorrect_count: Integer = optional("incorrectCount")
+    passed: Flag = optional()
+    completed_at: Timestamp = optional("completedAt")
+    created_at: Timestamp = optional("createdAt")
+    quiz_id: Integer = required("quiz.id")
+    quiz_name: Text = optional("quiz.name")
+    quiz_passing_score: Integer = optional("quiz.passingScore")
+    user_id: Integer = required("user.id")
+    user_email: Text = optional("user.email")
+
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -197,6 +231,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("thinkific_bundle_courses", BundleCourse, ("bundle_id", "course_id"), "snapshot"),
         TableSpec("thinkific_orders", Order, ("id",), "snapshot"),
         TableSpec("thinkific_enrollments", Enrollment, ("id",), "incremental"),
+        TableSpec("thinkific_certificates", Certificate, ("id",), "snapshot"),
+        TableSpec("thinkific_quiz_results", QuizResult, ("id",), "snapshot"),
     )
 }
 

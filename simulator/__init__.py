@@ -2,6 +2,9 @@
 
 with SimulatorServer(SimulatorConfig(users=1203)) as sim:
     requests.get(sim.base_url + "/users", headers=sim.auth_headers)
+
+GraphQL (certificates, quiz results, with its cost budget) is served at `sim.graphql_url`;
+`simulator.webhooks` sends signed webhook events (`python -m simulator.webhooks --help`).
 """
 
 from simulator.config import SimulatorConfig

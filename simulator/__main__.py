@@ -23,6 +23,7 @@ CONFIG_OPTIONS: dict[str, tuple[type, str]] = {
     "access_token": (str, "token accepted as Authorization: Bearer"),
     "requests_per_minute": (int, "REST rate limit per 60 s sliding window"),
     "max_in_flight": (int, "concurrent requests above this get 429"),
+    "graphql_points_per_minute": (int, "GraphQL cost budget per rolling minute"),
 }
 
 
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  X-Auth-API-Key: {config.api_key}", flush=True)
         print(f"  X-Auth-Subdomain: {config.subdomain}", flush=True)
         print(f"  Authorization: Bearer {config.access_token}", flush=True)
+        print(f"  GraphQL: POST {sim.graphql_url}", flush=True)
         print(f"  admin routes: {sim.admin_url}  (stop with Ctrl-C)", flush=True)
         while not stopping.wait(0.2):
             pass

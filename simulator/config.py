@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 RESET_FORMATS = ("epoch-seconds", "epoch-milliseconds", "milliseconds-until-reset", "absent")
+GRAPHQL_RATE_LIMIT_STATUSES = (200, 429)
+"""Thinkific answers an over-budget GraphQL query with HTTP 200, sometimes 429."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class SimulatorConfig:
     rate_limit_html: bool = False
     max_in_flight: int = 10
     start_time: datetime | None = None
+    graphql_points_per_minute: int = 2000
+    graphql_rate_limit_status: int = 200
 
     def __post_init__(self) -> None:
         for name in ("users", "groups", "courses", "bundles", "enrollments"):
@@ -40,6 +44,12 @@ class SimulatorConfig:
             raise ValueError("requests_per_minute must be at least 1")
         if self.max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
+        if self.graphql_points_per_minute < 1:
+            raise ValueError("graphql_points_per_minute must be at least 1")
+        if self.graphql_rate_limit_status not in GRAPHQL_RATE_LIMIT_STATUSES:
+            raise ValueError(
+                f"graphql_rate_limit_status must be one of {GRAPHQL_RATE_LIMIT_STATUSES}"
+            )
         if self.reset_format not in RESET_FORMATS:
             raise ValueError(
                 f"reset_format must be one of {RESET_FORMATS}, not {self.reset_format!r}"

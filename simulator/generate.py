@@ -13,6 +13,7 @@ import numpy as np
 
 from simulator import pools
 from simulator.config import SimulatorConfig
+from simulator.generate_learning import generate_learning
 from simulator.schema import (
     BUNDLES,
     COURSES,
@@ -55,6 +56,9 @@ def generate_site(config: SimulatorConfig) -> SiteTables:
     products = _products(rng, courses, bundles)
     enrollments = _enrollments(rng, config.enrollments, users, courses)
     orders = _orders(rng, enrollments, courses, products)
+    quizzes, quiz_submissions, certificates = generate_learning(
+        config.seed, courses, products, enrollments
+    )
     return SiteTables(
         users=users,
         custom_field_definitions=definitions,
@@ -66,6 +70,9 @@ def generate_site(config: SimulatorConfig) -> SiteTables:
         bundles=bundles,
         enrollments=enrollments,
         orders=orders,
+        quizzes=quizzes,
+        certificates=certificates,
+        quiz_submissions=quiz_submissions,
     )
 
 

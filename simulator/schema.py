@@ -137,3 +137,30 @@ ORDERS = {
     "affiliate_referral_code": Kind.OBJECT,
     "status": Kind.OBJECT,
 }
+
+QUIZZES = {
+    "course_id": Kind.INT,
+    "name": Kind.OBJECT,
+    "passing_score": Kind.OBJECT,  # a percentage, or None when any score passes
+}
+
+CERTIFICATES = {
+    "user_id": Kind.INT,
+    "course_id": Kind.INT,
+    "credential_id": Kind.OBJECT,
+    "issued_at": Kind.TIMESTAMP,
+    "expiry_date": Kind.TIMESTAMP,
+    "pdf_download_path": Kind.OBJECT,
+}
+"""Served only by GraphQL (REST has no certificates), like quizzes and their submissions."""
+
+QUIZ_SUBMISSIONS = {
+    "quiz_id": Kind.INT,
+    "user_id": Kind.INT,
+    "attempts": Kind.INT,
+    "correct_count": Kind.INT,
+    "incorrect_count": Kind.INT,
+    "passed": Kind.BOOL,
+    "created_at": Kind.TIMESTAMP,
+    "completed_at": Kind.TIMESTAMP,
+}

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -30,6 +30,7 @@ from simulator.clock import SimClock
 from simulator.config import SimulatorConfig
 from simulator.faults import Fault, FaultSet
 from simulator.generate import generate_site
+from simulator.graphql_api import GRAPHQL_PATH, GraphQLAnswer, GraphQLApi
 from simulator.ratelimit import IN_FLIGHT_RETRY_SECONDS, RateLimiter, Refusal, reset_header
 from simulator.responses import (
     Response,
@@ -38,11 +39,13 @@ from simulator.responses import (
     text_response,
 )
 from simulator.site import Site
-from simulator.stats import CONNECTION_RESET, LoggedRequest, Stats
+from simulator.stats import CONNECTION_RESET, LoggedQuery, LoggedRequest, Stats
 
 SHUTDOWN_POLL_SECONDS = 0.05
 """How often the serving loop checks for `stop()`: the longest a stop waits."""
 REDIRECT_HOST = "http://login.thinkific-elsewhere.invalid"
+GRAPHQL_ENDPOINT = "graphql"
+"""The name GraphQL requests go by for faults (`Fault(endpoint="graphql", ...)`)."""
 RATE_LIMIT_MESSAGE = "Too many requests. Please retry after the rate limit resets."
 FAULT_JSON_BODIES: dict[int, Any] = {
     400: {"error": "Parameter ID is required."},
@@ -59,7 +62,8 @@ class SimulatorServer:
     """A simulated Thinkific site served on `host:port` (port 0 picks a free port).
 
     Use as a context manager, or call `start()` and `stop()`. The site is generated from the
-    config on construction; `site`, `clock`, `faults` and `stats` are the Python API.
+    config on construction; `site`, `clock`, `faults`, `stats` and `graphql.field_faults`
+    (partial GraphQL answers) are the Python API.
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class SimulatorServer:
             self.clock, self.config.requests_per_minute, self.config.max_in_flight
         )
         self._api = RestApi(self.site)
+        self.graphql = GraphQLApi(self.site, self.clock, self.config)
         self._admin = AdminApi(self)
         self._address = (host, port)
         self._httpd: _HttpServer | None = None
@@ -131,6 +136,10 @@ class SimulatorServer:
         return self.origin + API_BASE
 
     @property
+    def graphql_url(self) -> str:
+        return self.origin + GRAPHQL_PATH
+
+    @property
     def admin_url(self) -> str:
         return self.origin + ADMIN_BASE
 
@@ -140,8 +149,9 @@ class SimulatorServer:
         return {"X-Auth-API-Key": self.config.api_key, "X-Auth-Subdomain": self.config.subdomain}
 
     def ground_truth(self) -> dict[str, list]:
-        """Every record exactly as the REST list/get endpoints render it now."""
-        return self.site.ground_truth()
+        """Every record exactly as the REST list/get endpoints render it now, plus the
+        `certificates` and `quiz_results` as GraphQL serves them (every listed field)."""
+        return self.site.ground_truth() | self.graphql.ground_truth()
 
     # Answering
 
@@ -156,6 +166,8 @@ class SimulatorServer:
             return self._answer_admin(method, url.path, body)
         if url.path.startswith(API_BASE + "/"):
             return self._answer_api(method, url.path, url.query, headers, body)
+        if url.path == GRAPHQL_PATH:
+            return self._answer_graphql(method, url.path, headers, body)
         return json_response(404, {"error": "Not Found"})
 
     def _answer_admin(self, method: str, path: str, body: bytes) -> Response:
@@ -175,6 +187,26 @@ class SimulatorServer:
         response, refused = self._gate(method, path, query, segments, headers, body)
         status = CONNECTION_RESET if response.reset_connection else response.status
         self.stats.record(LoggedRequest(arrived, method, endpoint, path, query, status, refused))
+        return response
+
+    def _answer_graphql(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> Response:
+        """Faults (latency and answers; there is no list to drift), then the GraphQL API."""
+        arrived = self.clock.timestamp()
+        fired = self.faults.fire(GRAPHQL_ENDPOINT, drift_eligible=False)
+        if fired.latency_ms:
+            time.sleep(fired.latency_ms / 1000)
+        answered: list[GraphQLAnswer] = []  # empty when a fault answered instead
+
+        def respond() -> Response:
+            answered.append(self.graphql.answer(method, headers, body))
+            return answered[0].response
+
+        response = self._faulted(fired.answer, respond, path)
+        charged, refused = (answered[0].charged, answered[0].refused) if answered else (0, False)
+        status = CONNECTION_RESET if response.reset_connection else response.status
+        self.stats.record_query(LoggedQuery(arrived, status, charged, refused))
         return response
 
     def _gate(
@@ -222,11 +254,14 @@ class SimulatorServer:
                 self.site.insert_front(drift_target, drift.rows)
             else:
                 self.site.delete_front(drift_target, drift.rows)
-        fault = fired.answer
+        return self._faulted(fired.answer, lambda: self._api.handle(request), path)
+
+    def _faulted(self, fault: Fault | None, respond: Callable[[], Response], path: str) -> Response:
+        """The real answer (`respond()`), or what an answering fault makes of it."""
         if fault is None:
-            return self._api.handle(request)
+            return respond()
         if fault.kind == "truncate":
-            response = self._api.handle(request)
+            response = respond()
             response.body = response.body[: len(response.body) // 2]
             return response
         if fault.kind == "reset":

@@ -26,20 +26,36 @@ class LoggedRequest:
     refused: bool
 
 
+@dataclass(frozen=True)
+class LoggedQuery:
+    """One GraphQL request: kept apart from REST requests, which have a limit of their own."""
+
+    time: float  # epoch seconds on the simulated clock, at arrival
+    status: int | str
+    points: int  # what the GraphQL budget charged (0 when refused or not costed)
+    refused: bool  # over the budget: RATE_LIMITED
+
+
 class Stats:
     """Thread-safe counters over every API request (admin requests are not counted)."""
 
     def __init__(self) -> None:
         self._log: list[LoggedRequest] = []
+        self._queries: list[LoggedQuery] = []
         self._lock = threading.Lock()
 
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self._log.append(entry)
 
+    def record_query(self, entry: LoggedQuery) -> None:
+        with self._lock:
+            self._queries.append(entry)
+
     def reset(self) -> None:
         with self._lock:
             self._log.clear()
+            self._queries.clear()
 
     def snapshot(self) -> dict:
         """Counts and the log as JSON-ready values.
@@ -47,10 +63,12 @@ class Stats:
         `served` are requests past the rate limiter (whatever they answered; `by_endpoint`
         counts these), `refused` the limiter's 429s; `max_requests_in_60s` is the most
         requests of either sort that arrived within any 60 s of the simulated clock: what a
-        well-behaved client keeps under the limit.
+        well-behaved client keeps under the limit. `graphql` counts GraphQL requests, the
+        points charged, and `max_points_in_60s`: the highest cost within any 60 s.
         """
         with self._lock:
             log = list(self._log)
+            queries = list(self._queries)
         endpoints = Counter(entry.endpoint for entry in log if not entry.refused)
         return {
             "served": sum(not entry.refused for entry in log),
@@ -68,13 +86,26 @@ class Stats:
                 }
                 for entry in log
             ],
+            "graphql": {
+                "requests": len(queries),
+                "refused": sum(query.refused for query in queries),
+                "by_status": dict(Counter(str(query.status) for query in queries)),
+                "points": sum(query.points for query in queries),
+                "max_points_in_60s": _max_in_window(
+                    [query.time for query in queries], [query.points for query in queries]
+                ),
+            },
         }
 
 
-def _max_in_window(times: list[float]) -> int:
-    """The most of `times` inside any half-open window [t, t + 60 s)."""
+def _max_in_window(times: list[float], weights: list[int] | None = None) -> int:
+    """The largest total weight (1 each by default) of `times` inside any half-open window
+    [t, t + 60 s)."""
     if not times:
         return 0
-    ordered = np.sort(np.asarray(times))
+    order = np.argsort(np.asarray(times), kind="stable")
+    ordered = np.asarray(times)[order]
+    weighed = np.ones(len(times)) if weights is None else np.asarray(weights)[order]
+    totals = np.concatenate([[0], np.cumsum(weighed)])
     window_ends = np.searchsorted(ordered, ordered + WINDOW_SECONDS, side="left")
-    return int(np.max(window_ends - np.arange(len(ordered))))
+    return int(np.max(totals[window_ends] - totals[np.arange(len(ordered))]))

@@ -21,3 +21,6 @@ class SiteTables:
     bundles: Table
     enrollments: Table
     orders: Table
+    quizzes: Table
+    certificates: Table
+    quiz_submissions: Table

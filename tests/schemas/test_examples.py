@@ -47,6 +47,8 @@ def records_of(file_name: str) -> list[dict[str, Any]]:
 NO_TABLE_OF_THEIR_OWN = {
     "rest_group_analysts_list.json",  # bare user ids; rows are built per group by the asset
     "rest_custom_profile_field_definitions_list.json",  # not extracted
+    "webhook_lesson_completed.json",  # webhook events are stored whole (tests/webhooks)
+    "webhook_quiz_attempted.json",
 }
 
 

@@ -20,6 +20,8 @@ GROUND_TRUTH_KEYS = {
     "orders",
     "custom_profile_field_definitions",
     "welcome_emails",
+    "certificates",
+    "quiz_results",
 }
 
 

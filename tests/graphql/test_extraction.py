@@ -1,0 +1,78 @@
+"""Certificates and quiz results read page by page over HTTP equal the simulator's ground truth,
+and a big site is read without ever exceeding the per-minute cost budget."""
+
+from collections import Counter
+
+import pandas as pd
+
+from resources.thinkific_learning import (
+    CERTIFICATES_PER_COURSE,
+    certificate_pages,
+    quiz_result_pages,
+    user_certificate_pages,
+)
+from schemas.thinkific import to_frame
+from tests.graphql.helpers import LEARNING_SITE, graphql_client
+
+BIG_SITE = {"courses": 2000, "users": 40, "groups": 1, "bundles": 0, "enrollments": 600}
+"""2,000 courses, the rest small: reading it needs far more points than one minute allows."""
+BUDGET_RATIO = 0.9
+"""The client's share of the site's 2,000 points a minute; the server alone would allow all."""
+
+
+def _frame(table: str, records: list[dict]) -> pd.DataFrame:
+    return to_frame(table, records).sort_values("id").reset_index(drop=True)
+
+
+def _assert_same(table: str, read: list[dict], truth: list[dict]) -> None:
+    assert len(read) == len(truth)
+    pd.testing.assert_frame_equal(_frame(table, read), _frame(table, truth))
+
+
+def test_certificates_read_course_by_course_equal_ground_truth(start_simulator):
+    sim = start_simulator(**LEARNING_SITE)
+    truth = sim.ground_truth()["certificates"]
+    per_course = Counter(certificate["course"]["id"] for certificate in truth)
+    assert max(per_course.values()) > CERTIFICATES_PER_COURSE  # follow-up pages are needed
+    read = [record for page in certificate_pages(graphql_client(sim)) for record in page]
+    _assert_same("thinkific_certificates", read, truth)
+
+
+def test_quiz_results_equal_ground_truth(start_simulator):
+    sim = start_simulator(**LEARNING_SITE)
+    read = [record for page in quiz_result_pages(graphql_client(sim)) for record in page]
+    _assert_same("thinkific_quiz_results", read, sim.ground_truth()["quiz_results"])
+
+
+def test_quiz_results_of_some_users_equal_their_ground_truth(start_simulator):
+    sim = start_simulator(**LEARNING_SITE)
+    truth = sim.ground_truth()["quiz_results"]
+    users = sorted({int(result["user"]["id"]) for result in truth[:5]})
+    read = [record for page in quiz_result_pages(graphql_client(sim), users) for record in page]
+    theirs = [result for result in truth if int(result["user"]["id"]) in users]
+    _assert_same("thinkific_quiz_results", read, theirs)
+
+
+def test_certificates_of_some_users_equal_their_ground_truth(start_simulator):
+    sim = start_simulator(**LEARNING_SITE)
+    truth = sim.ground_truth()["certificates"]
+    emails = sorted({certificate["user"]["email"] for certificate in truth[:3]})
+    pages = user_certificate_pages(graphql_client(sim), [*emails, "gone@example.com"])
+    read = [record for page in pages for record in page]
+    theirs = [certificate for certificate in truth if certificate["user"]["email"] in emails]
+    _assert_same("thinkific_certificates", read, theirs)
+
+
+def test_a_2000_course_site_is_read_without_exceeding_the_cost_budget(start_simulator):
+    sim = start_simulator(**BIG_SITE)
+    client = graphql_client(sim, graphql_budget_ratio=BUDGET_RATIO)
+    certificates = [record for page in certificate_pages(client) for record in page]
+    quiz_results = [record for page in quiz_result_pages(client) for record in page]
+    truth = sim.ground_truth()
+    _assert_same("thinkific_certificates", certificates, truth["certificates"])
+    _assert_same("thinkific_quiz_results", quiz_results, truth["quiz_results"])
+    graphql = sim.stats.snapshot()["graphql"]
+    assert graphql["points"] > 3 * sim.config.graphql_points_per_minute  # pacing was needed
+    assert graphql["max_points_in_60s"] <= BUDGET_RATIO * sim.config.graphql_points_per_minute
+    assert graphql["refused"] == 0
+    assert client.stats.budget_wait_seconds > 0

@@ -1,0 +1,82 @@
+"""The webhook receiver served by uvicorn on a free 127.0.0.1 port, and events to send it."""
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+import uvicorn
+
+from receiver.app import WEBHOOK_PATH, create_app
+from resources.warehouse import WarehouseResource
+from resources.webhook_store import StoredEvent, WebhookStore
+from simulator import SimulatorConfig, SimulatorServer
+from simulator.webhook_events import WebhookEvents
+from simulator.webhooks import SIGNATURE_HEADER, sign
+
+SECRET = "whk-test-key"
+MAX_BODY_BYTES = 16 * 1024
+STARTUP_SECONDS = 10
+
+
+@dataclass
+class Receiver:
+    url: str
+    store: WebhookStore
+
+    def post(self, body: bytes, signature: str | None) -> requests.Response:
+        headers = {"Content-Type": "application/json"}
+        if signature is not None:
+            headers[SIGNATURE_HEADER] = signature
+        return requests.post(self.url, data=body, headers=headers, timeout=10)
+
+    def post_signed(self, body: bytes) -> requests.Response:
+        return self.post(body, sign(body, SECRET))
+
+    def stored(self) -> list[StoredEvent]:
+        return self.store.after(0, limit=10_000)
+
+
+@pytest.fixture
+def receiver(sqlite_warehouse: WarehouseResource) -> Iterator[Receiver]:
+    """The receiver app under uvicorn in a thread, storing into an empty SQLite warehouse."""
+    store = WebhookStore(sqlite_warehouse)
+    app = create_app(store, SECRET, max_body_bytes=MAX_BODY_BYTES)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the receiver did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Receiver(f"http://127.0.0.1:{port}{WEBHOOK_PATH}", store)
+    server.should_exit = True
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def site() -> SimulatorServer:
+    """A small simulated site (never started) to draw event payloads from."""
+    return SimulatorServer(SimulatorConfig(users=60, courses=6, enrollments=300, api_key=SECRET))
+
+
+@pytest.fixture
+def events(site: SimulatorServer) -> WebhookEvents:
+    return WebhookEvents(site, seed=1)
+
+
+def envelope(**fields: Any) -> dict[str, Any]:
+    """A minimal valid quiz.attempted envelope, with `fields` replaced."""
+    return {
+        "id": "20191029145629636106318",
+        "resource": "quiz",
+        "action": "attempted",
+        "tenant_id": "12345",
+        "created_at": "2019-08-27T21:02:50.000Z",
+        "payload": {"attempts": 1, "user": {"id": 7, "email": "a@b.example"}, "quiz": {"id": 3}},
+    } | fields
