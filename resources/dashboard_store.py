@@ -21,7 +21,7 @@ The derivations (team mapping, seat usage, overview), imports and enrollment cla
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,9 +33,9 @@ from resources.dashboard_sql import upsert
 
 # The option is the warehouse's own (private) name for its write transactions; imported rather
 # than spelled again so that a rename breaks loudly here.
-from resources.warehouse import _WRITE_OPTION, WarehouseResource
+from resources.warehouse import COLUMN_TYPES, WRITE_OPTION, WarehouseResource
 from schemas.dashboard import DASHBOARD_TABLES, normalised
-from schemas.tables import ColumnKind, TableSpec, records_to_frame
+from schemas.tables import TableSpec, records_to_frame
 
 THINKIFIC_INPUTS = (
     "thinkific_users",
@@ -48,14 +48,6 @@ THINKIFIC_INPUTS = (
 )
 """The Thinkific tables dashboard SQL reads; created empty when no sync has run yet."""
 
-_COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
-    "integer": sa.BigInteger,
-    "number": sa.Double,
-    "flag": sa.Boolean,
-    "text": sa.Text,
-    "json": sa.Text,
-    "timestamp": lambda: sa.DateTime(timezone=True),
-}
 
 _INDEXES: dict[str, tuple[str, ...]] = {
     # Joins from a user to their teams, and from a product to the teams that bought it.
@@ -69,7 +61,7 @@ def _define_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
     columns = [
         sa.Column(
             column.name,
-            _COLUMN_TYPES[column.kind](),
+            COLUMN_TYPES[column.kind](),
             nullable=column.nullable,
             autoincrement=False,
         )
@@ -139,7 +131,7 @@ class DashboardStore:
         with self.engine.connect() as connection:
             # preserve_rowcount: SQLAlchemy only keeps UPDATE and DELETE counts otherwise, and
             # the INSERT ... SELECT counts are what the assets report.
-            connection.execution_options(**{_WRITE_OPTION: True}, preserve_rowcount=True)
+            connection.execution_options(**{WRITE_OPTION: True}, preserve_rowcount=True)
             with connection.begin():
                 yield connection
 

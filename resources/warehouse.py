@@ -86,7 +86,8 @@ class WarehouseError(RuntimeError):
 # ---------------------------------------------------------------------------------------------
 # Tables derived from the schemas
 
-_COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
+COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
+    # The SQL type of each schema column kind, for every table the project defines.
     "integer": sa.BigInteger,
     "number": sa.Double,
     "flag": sa.Boolean,
@@ -100,7 +101,7 @@ def _define_table(
     metadata: sa.MetaData, spec: TableSpec, name: str, *extra: sa.Column[Any]
 ) -> sa.Table:
     columns = [
-        sa.Column(column.name, _COLUMN_TYPES[column.kind](), nullable=column.nullable)
+        sa.Column(column.name, COLUMN_TYPES[column.kind](), nullable=column.nullable)
         for column in spec.columns
     ]
     # autoincrement=False: Thinkific assigns the ids, PostgreSQL must not make them serial.
@@ -148,7 +149,8 @@ def _save_state(connection: sa.Connection, state: sa.Table, table_name: str, **v
 # ---------------------------------------------------------------------------------------------
 # Engines and transactions
 
-_WRITE_OPTION = "warehouse_write"
+WRITE_OPTION = "warehouse_write"
+"""Execution option of a connection that writes: on SQLite its transactions BEGIN IMMEDIATE."""
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -167,7 +169,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 def _begin_sqlite_transaction(connection: sa.Connection) -> None:
     # A write transaction takes the write lock up front: a deferred one that read first could
     # not upgrade while another writer holds it, and would fail instead of waiting.
-    if connection.get_execution_options().get(_WRITE_OPTION):
+    if connection.get_execution_options().get(WRITE_OPTION):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
@@ -205,7 +207,7 @@ def _connection(engine: sa.Engine, *, write: bool) -> Iterator[sa.Connection]:
             f": {redact(str(error.orig))}"
         ) from None
     with connection:
-        connection.execution_options(**{_WRITE_OPTION: write})
+        connection.execution_options(**{WRITE_OPTION: write})
         with connection.begin():
             yield connection
 

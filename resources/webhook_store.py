@@ -21,17 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateSchema, CreateTable
 
-from resources.warehouse import WarehouseResource
-from schemas.tables import ColumnKind, records_to_frame
+from resources.warehouse import COLUMN_TYPES, WarehouseResource
+from schemas.tables import records_to_frame
 from schemas.webhooks import WEBHOOK_EVENTS
 
 SEQUENCE = "sequence_number"
-
-_COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
-    "text": sa.Text,
-    "integer": sa.BigInteger,
-    "timestamp": lambda: sa.DateTime(timezone=True),
-}
 
 
 @dataclass(frozen=True)
@@ -47,7 +41,7 @@ class StoredEvent:
 
 def _events_table(schema: str | None) -> sa.Table:
     columns = [
-        sa.Column(column.name, _COLUMN_TYPES[column.kind](), nullable=column.nullable)
+        sa.Column(column.name, COLUMN_TYPES[column.kind](), nullable=column.nullable)
         for column in WEBHOOK_EVENTS.columns
     ]
     return sa.Table(
