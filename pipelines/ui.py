@@ -19,7 +19,8 @@ def main(extra_args: list[str]) -> int:
     ensure_dagster_home()
     with thinkific_site() as site:
         print(f"Dagster UI on {site.description}", flush=True)
-        command = ["dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), *extra_args]
+        workspace = str(PROJECT_ROOT / "workspace.yaml")
+        command = [sys.executable, "-m", "dagster", "dev", "-w", workspace, *extra_args]
         try:
             return subprocess.call(command, cwd=PROJECT_ROOT, env=os.environ.copy())
         except KeyboardInterrupt:
