@@ -2,7 +2,7 @@
 UV := ./scripts/uv
 RUN := $(UV) run --frozen
 
-.PHONY: sync test ui simulator bench lint format
+.PHONY: sync test ui deploy simulator bench lint format
 
 sync:  ## run the whole Thinkific sync once (against the local simulator when no credentials are set)
 	$(RUN) python -m pipelines
@@ -12,6 +12,9 @@ test:  ## the whole test suite, ruff included
 
 ui:  ## the Dagster UI on the same setup, with a persistent local DAGSTER_HOME
 	$(RUN) python -m pipelines.ui
+
+deploy:  ## webserver, daemon and code server as separate processes on PostgreSQL (deploy/README.md)
+	$(RUN) python -m pipelines.deploy
 
 simulator:  ## the local Thinkific on its own (pass ARGS="--port 8765 --users 5000")
 	$(RUN) python -m simulator $(ARGS)

@@ -1,6 +1,11 @@
-"""The code location: every asset, check, job, schedule and resource, assembled once."""
+"""The code location: every asset, check, job, schedule and resource, assembled once.
 
-from dagster import Definitions
+Every job runs its steps in the run's own process (`in_process_executor`): the Thinkific steps
+wait on one site's rate limit, not on CPU, and share one token bucket that way, while a process
+per step would start Dagster and pandas a dozen times per run for nothing.
+"""
+
+from dagster import Definitions, in_process_executor
 
 from assets.dashboard import dashboard_assets, dashboard_checks
 from assets.thinkific import thinkific_assets
@@ -24,4 +29,5 @@ defs = Definitions(
     schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
     sensors=[*notification_sensors, thinkific_webhook_events],
     resources=all_resources(),
+    executor=in_process_executor,
 )

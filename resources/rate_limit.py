@@ -105,6 +105,21 @@ class TokenBucket:
             **kwargs,
         )
 
+    def drain(self) -> None:
+        """Gives up the tokens saved up so far (reservations already made stay).
+
+        A client drains the bucket when a step starts calling the site. Steps of different runs
+        take turns under the `thinkific` pool, each run in its own process with its own bucket;
+        a step cannot know how much of the last minute the step before it spent, so a burst
+        of saved-up tokens on top of that could pass the limit. From empty, a bucket grants at
+        most its refill rate, and the limit holds across the turns.
+        """
+        with self._lock:
+            now = self._clock()
+            refilled = self._tokens + (now - self._updated) * self.tokens_per_second
+            self._tokens = min(0.0, refilled)
+            self._updated = now
+
     def acquire(self) -> float:
         """Take one token, sleeping until it is available; returns the seconds slept."""
         with self._lock:

@@ -125,6 +125,7 @@ class ThinkificClient:
         self._bucket = shared_bucket(
             f"{self._base_url} {settings.subdomain}", settings.requests_per_minute
         )
+        self._bucket.drain()
         budget = {
             "max_attempts": settings.max_attempts,
             "backoff_seconds": settings.backoff_seconds,

@@ -319,6 +319,12 @@ class _HttpServer(ThreadingHTTPServer):
         self._connections_lock = threading.Lock()
         super().__init__(address, _RequestHandler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a killed run, a timeout) is normal for a server;
+        anything else is printed as the standard library does."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:
             if open_:

@@ -1,10 +1,10 @@
 """The Dagster UI path, in a real browser: what an admin does on a fresh `make ui`.
 
 Headless Chromium drives the UI command (on the demo simulator, with its own DAGSTER_HOME and
-warehouse): the asset graph shows both groups; the `thinkific` group is materialised from its
-Launchpad; `import_users_from_groups` is launched from its Launchpad with a demo group and a new
-team; `dashboard/teams_overview` is materialised and its table read in the UI. Screenshots of
-each step land in tests/artifacts/browser/.
+warehouse): the asset graph shows both groups; the `thinkific` group is materialised with
+"Materialize all"; `import_users_from_groups` is launched from its Launchpad with a demo group
+and a new team; `dashboard/teams_overview` is materialised and its table read in the UI.
+Screenshots of each step land in tests/artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ UI_TIMEOUT_MS = 30_000
 RUN_TIMEOUT_MS = 180_000
 # Each step of the default executor starts a Python process that imports the code location
 # (seconds each on a small machine); the sync's 11 assets and 22 checks run in one process.
-IN_PROCESS = "execution: {config: {in_process: {}}}\n"
 MATERIALIZE = re.compile(r"Materialize$")
 FINAL_RUN_STATUS = re.compile(r"^(Success|Failure|Canceled)$")
 
@@ -49,15 +48,12 @@ class Screenshots:
         return path
 
 
-def _edit_config(page: Page, scope, text: str, *, replace: bool) -> None:
-    """Types run config into the Launchpad's editor (CodeMirror): replaces what is there, or
-    puts `text` before it. Inserted as one input, so the editor's auto-indent leaves it as is."""
-    scope.locator(".CodeMirror").first.click()
-    if replace:
-        page.keyboard.press("Control+A")
-        page.keyboard.press("Delete")
-    else:
-        page.keyboard.press("Control+Home")
+def _replace_config(page: Page, text: str) -> None:
+    """Replaces the run config in the Launchpad's editor (CodeMirror) with `text`, inserted as
+    one input so that the editor's auto-indent leaves it as is."""
+    page.locator(".CodeMirror").first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
     page.keyboard.insert_text(text)
 
 
@@ -68,13 +64,6 @@ def _wait_for_run(page: Page, shot: Screenshots, name: str) -> None:
     status.wait_for(timeout=RUN_TIMEOUT_MS)
     shot(name)
     assert status.inner_text() == "Success", f"run ended {status.inner_text()}: {page.url}"
-
-
-def _materialize_all_menu(page: Page):
-    """The ▾ beside "Materialize all" (the innermost box holding both buttons)."""
-    materialize_all = page.get_by_role("button", name="Materialize all")
-    menu = page.get_by_role("button", name="arrow_drop_down")
-    return page.locator("div", has=materialize_all).filter(has=menu).last.locator(menu)
 
 
 def _dismiss_welcome_dialog(page: Page) -> None:
@@ -145,20 +134,13 @@ def _walk_through(page: Page, dagster_ui: DagsterUI, shot: Screenshots) -> None:
         expect(page.get_by_role("button", name=f"asset_group {group}")).to_be_visible()
     shot("asset-graph")
 
-    # 2. Materialise the thinkific group: "Materialize all" → Open launchpad, in one process.
+    # 2. Materialise the thinkific group with "Materialize all", as a newcomer would.
     page.goto(f"{dagster_ui.url}/locations/{LOCATION}/asset-groups/thinkific")
-    expect(page.get_by_role("button", name="Materialize all")).to_be_enabled()
+    materialize_all = page.get_by_role("button", name="Materialize all")
+    expect(materialize_all).to_be_enabled()
     shot("thinkific-group")
-    _materialize_all_menu(page).click()
-    page.get_by_role("menuitem", name="Open launchpad").click()
-    launchpad = page.get_by_role("dialog").filter(has_text="Launchpad")
-    expect(launchpad.locator(".CodeMirror")).to_be_visible()
-    _edit_config(page, launchpad, IN_PROCESS, replace=False)
-    expect(launchpad.get_by_text("No errors")).to_be_visible()
-    materialize = launchpad.get_by_role("button", name=MATERIALIZE)
-    expect(materialize).to_be_enabled()
-    shot("thinkific-launchpad")
-    materialize.click()  # opens the run's page
+    materialize_all.click()
+    _open_launched_run(page)
     _wait_for_run(page, shot, "thinkific-run")
 
     page.goto(f"{dagster_ui.url}/locations/{LOCATION}/asset-groups/thinkific")
@@ -181,7 +163,7 @@ def _walk_through(page: Page, dagster_ui: DagsterUI, shot: Screenshots) -> None:
     store.create_teams(TEAM)
     page.goto(f"{dagster_ui.url}/locations/{LOCATION}/jobs/import_users_from_groups/playground")
     config = f"groups: [{json.dumps(group)}]\nteam: {json.dumps(TEAM)}\nrole: member\n"
-    _edit_config(page, page, config, replace=True)
+    _replace_config(page, config)
     expect(page.get_by_text("No errors")).to_be_visible()
     launch = page.get_by_role("button", name="Launch Run")
     expect(launch).to_be_enabled()

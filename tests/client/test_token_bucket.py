@@ -101,3 +101,24 @@ def test_clients_of_the_same_site_share_one_bucket():
     first = shared_bucket("https://example.test/api acme", 120)
     assert shared_bucket("https://example.test/api acme", 120) is first
     assert shared_bucket("https://example.test/api other", 120) is not first
+
+
+def test_steps_taking_turns_never_pass_the_limit_when_each_drains_its_bucket():
+    """Two runs, each a process with its own bucket, take turns calling the site."""
+    clock = FakeClock()
+    runs = [bucket_under(60, clock) for _ in range(2)]
+    times = []
+    for turn in range(6):
+        clock.now += 0.5  # the next run takes the pool; its bucket refilled meanwhile
+        bucket = runs[turn % 2]
+        bucket.drain()
+        times += request_times(bucket, clock, 40)
+    assert busiest_minute(times) <= 60
+
+
+def test_draining_keeps_reservations_already_made():
+    clock = FakeClock()
+    bucket = TokenBucket.under_limit(60, clock=clock, sleep=lambda seconds: None)
+    waits = [bucket.acquire() for _ in range(5)]  # 3 from the burst, 2 reserved ahead
+    bucket.drain()
+    assert bucket.acquire() == pytest.approx(waits[-1] + 1 / 0.95)
