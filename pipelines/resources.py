@@ -10,6 +10,7 @@ from dagster import EnvVar
 
 from resources.notifications import NotificationResource
 from resources.thinkific import ThinkificResource
+from resources.uploads import uploads_resource
 from resources.warehouse import WarehouseResource, default_warehouse_url
 
 REAL_THINKIFIC_BASE_URL = "https://api.thinkific.com/api/public/v1"
@@ -72,4 +73,5 @@ def all_resources() -> dict[str, object]:
         "thinkific": thinkific_resource(),
         "warehouse": warehouse_resource(),
         "notifications": notification_resource(),
+        "uploads": uploads_resource(),
     }

@@ -31,7 +31,8 @@ def render_summary(result: ExecuteInProcessResult, elapsed_seconds: float) -> st
     totals: dict[str, object] = {label: "" for label, _ in COLUMNS}
     totals["table"] = "total"
     for label in TOTALLED:
-        totals[label] = round(sum(float(row[label] or 0) for row in rows), 2)
+        total = sum(float(row[label] or 0) for row in rows)
+        totals[label] = int(total) if total.is_integer() else round(total, 2)
     totals["seconds"] = round(elapsed_seconds, 2)
     table = [*rows, totals]
     widths = {

@@ -56,7 +56,8 @@ def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 
 
 def recalculate_overview(store: DashboardStore, at: dt.datetime) -> int:
-    """Replaces `dashboard_teams_overview`; returns the number of teams."""
+    """Replaces `dashboard_teams_overview` (archived teams left out); returns the number of
+    teams."""
     teams, usage = store.table("dashboard_teams"), store.table("dashboard_seat_usage")
     overview, enrollments = (
         store.table("dashboard_teams_overview"),
@@ -136,7 +137,9 @@ def recalculate_overview(store: DashboardStore, at: dt.datetime) -> int:
             grades = _per_team(member_users, quizzes, sa.func.avg(grade).label("grade"))
             joined = joined.outerjoin(grades, grades.c.team == teams.c.team)
             columns["average_quiz_grade"] = grades.c.grade
-        rows = sa.select(*(value.label(name) for name, value in columns.items())).select_from(
-            joined
+        rows = (
+            sa.select(*(value.label(name) for name, value in columns.items()))
+            .select_from(joined)
+            .where(teams.c.archived_at.is_(None))
         )
         return connection.execute(insert_from(connection, overview, rows)).rowcount

@@ -4,7 +4,9 @@ The rule (DESIGN.md, domain rules): seats used by a team in a product = distinct
 the team holding an active enrollment (live, not expired, not a free trial) in the product; for
 a bundle, in any of its courses, counted once. Enrollments made before the seats were bought
 count, and a user in two teams uses a seat in each team that bought the product. Available =
-purchased - used. Each is one set-based statement over the warehouse.
+purchased - used. A seat the admin released (unassigned, `dashboard_seat_releases`) is not used
+even while the enrollment lasts; expired purchases and archived teams count nothing. Each is
+one set-based statement over the warehouse.
 """
 
 import datetime as dt
@@ -13,14 +15,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from resources.dashboard_sql import active_enrollment, insert_from, live, product_courses
-from resources.dashboard_store import DashboardStore
+from resources.dashboard_store import DashboardStore, utc_now
 
 TIMESTAMP = sa.DateTime(timezone=True)
 
 
-def purchased(store: DashboardStore) -> sa.Subquery:
-    """(team, product_id, purchased): the seats each existing team bought, all purchases."""
+def purchased(store: DashboardStore, at: dt.datetime | None = None) -> sa.Subquery:
+    """(team, product_id, purchased): the seats each existing, unarchived team bought, all
+    purchases not expired at `at` (default: now)."""
     allocations, teams = store.table("dashboard_seat_allocations"), store.table("dashboard_teams")
+    at = at or utc_now()
     return (
         sa.select(
             allocations.c.team,
@@ -28,6 +32,10 @@ def purchased(store: DashboardStore) -> sa.Subquery:
             sa.func.sum(allocations.c.seats).label("purchased"),
         )
         .join(teams, teams.c.team == allocations.c.team)
+        .where(
+            teams.c.archived_at.is_(None),
+            sa.or_(allocations.c.expires_at.is_(None), allocations.c.expires_at > at),
+        )
         .group_by(allocations.c.team, allocations.c.product_id)
         .subquery("purchased")
     )
@@ -42,9 +50,27 @@ def _bought(store: DashboardStore, team: sa.ColumnElement[str], product_id: sa.C
     )
 
 
+def _released(
+    store: DashboardStore,
+    team: sa.ColumnElement[str],
+    email: sa.ColumnElement[str],
+    product_id: sa.ColumnElement[int],
+):
+    releases = store.table("dashboard_seat_releases")
+    return (
+        sa.select(1)
+        .where(
+            releases.c.team == team,
+            releases.c.email == email,
+            releases.c.product_id == product_id,
+        )
+        .exists()
+    )
+
+
 def seat_holders(store: DashboardStore, at: dt.datetime) -> sa.Select:
     """Distinct (team, product_id, email, thinkific_user_id): members holding an active
-    enrollment in a product their team bought."""
+    enrollment in a product their team bought, unless their seat was released (unassigned)."""
     members, users = store.table("dashboard_team_members"), store.table("dashboard_users")
     enrollments = store.table("thinkific_enrollments")
     courses = product_courses(
@@ -56,7 +82,9 @@ def seat_holders(store: DashboardStore, at: dt.datetime) -> sa.Select:
         .join(enrollments, enrollments.c.user_id == users.c.thinkific_user_id)
         .join(courses, courses.c.course_id == enrollments.c.course_id)
         .where(
-            active_enrollment(enrollments, at), _bought(store, members.c.team, courses.c.product_id)
+            active_enrollment(enrollments, at),
+            _bought(store, members.c.team, courses.c.product_id),
+            ~_released(store, members.c.team, members.c.email, courses.c.product_id),
         )
         .distinct()
     )
@@ -84,7 +112,7 @@ def recalculate_seat_usage(store: DashboardStore, at: dt.datetime) -> int:
     """Replaces `dashboard_seat_usage` with the usage as of `at`, in one transaction; returns
     the number of (team, product) rows."""
     usage = store.table("dashboard_seat_usage")
-    bought = purchased(store)
+    bought = purchased(store, at)
     holders = seat_holders(store, at).subquery("holders")
     used = (
         sa.select(holders.c.team, holders.c.product_id, sa.func.count().label("used"))

@@ -33,6 +33,7 @@ from resources.dashboard_sql import upsert
 
 # The option is the warehouse's own (private) name for its write transactions; imported rather
 # than spelled again so that a rename breaks loudly here.
+from resources.table_evolution import add_missing_columns
 from resources.warehouse import COLUMN_TYPES, WRITE_OPTION, WarehouseResource
 from schemas.dashboard import DASHBOARD_TABLES, normalised
 from schemas.tables import TableSpec, records_to_frame
@@ -118,6 +119,7 @@ class DashboardStore:
                 connection.execute(CreateSchema(self.schema, if_not_exists=True))
             for table in self._tables.values():
                 connection.execute(CreateTable(table, if_not_exists=True))
+                add_missing_columns(connection, table)
                 for index in table.indexes:
                     connection.execute(CreateIndex(index, if_not_exists=True))
             if self.dialect == "sqlite":

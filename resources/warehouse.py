@@ -2,23 +2,31 @@
 
 Tables are derived from the pandera models registered in `schemas.thinkific` (SQLAlchemy Core,
 no column declared twice), plus one column of the warehouse's own, `deleted_at`: set on rows
-missing from a complete snapshot, cleared when they come back. Every load goes through a staging
-table with the target's columns and key, then one merge statement:
+missing from a complete snapshot, cleared when they come back. Rows reach the target through one
+merging INSERT ... ON CONFLICT DO UPDATE (`_merging_insert`), which updates a row only where a
+value differs (null-safe `IS DISTINCT FROM`) or the row was marked deleted:
 
-- `upsert` stages a frame and merges it, all in one transaction.
-- `snapshot` stages page after page (each page its own short transaction, so memory stays flat),
-  and `commit` merges, stamps `deleted_at` on target rows absent from the snapshot (clearing it
-  on rows that came back) and drops the staging table, in one transaction. A snapshot that is not
-  committed leaves the target untouched and its staging table dropped.
+- `upsert`, in one transaction: on PostgreSQL the frame is COPYed into a temporary staging table
+  and merged from there; on SQLite, which has no COPY, its rows are bound straight into the
+  merging INSERT by executemany (`_upsert_sqlite`): a staging table would only add a second
+  write of every row.
+- `snapshot` stages page after page into a staging table with the target's columns and key (each
+  page its own short transaction, so memory stays flat), and `commit` merges, stamps
+  `deleted_at` on target rows absent from the snapshot (clearing it on rows that came back) and
+  drops the staging table, in one transaction. A snapshot that is not committed leaves the
+  target untouched and its staging table dropped.
 
-Counting compares staged rows with the target before the merge (null-safe `IS DISTINCT FROM`), so
-an update that changes nothing is reported as unchanged and writes nothing.
+Counting looks the loaded keys up in the target before the merge (present, and of those marked
+deleted); the merge's own row count then tells the updated rows from the unchanged ones, so an
+update that changes nothing is reported as unchanged and writes nothing.
 
-`_load_rows` is the only place rows are written: on SQLite by executemany, on PostgreSQL by COPY
-into a temporary table (`resources.warehouse_copy`) and one INSERT ... ON CONFLICT from there.
+Rows are converted for the drivers a batch at a time, column by column
+(`resources.warehouse_rows`): executemany on SQLite, COPY on PostgreSQL
+(`resources.warehouse_copy`).
 """
 
 import datetime as dt
+import itertools
 import json
 import os
 import uuid
@@ -39,7 +47,9 @@ from sqlalchemy.schema import CreateSchema, CreateTable, DropTable
 
 from resources.crash_points import crash_point
 from resources.redaction import Redactor
-from resources.warehouse_copy import copy_into_temporary_table
+from resources.warehouse_copy import copy_text as copy_text_into
+from resources.warehouse_copy import temporary_table_like
+from resources.warehouse_rows import batches, copy_text, plain_records, sqlite_rows, sqlite_values
 from schemas.tables import VALIDATED_FOR, ColumnKind, TableSpec
 from schemas.thinkific import TABLES, get_table, to_frame
 
@@ -51,6 +61,13 @@ WATERMARK_COLUMN = "updated_at"
 RESUME_MAX_AGE = dt.timedelta(hours=6)
 """A checkpoint older than this is not resumed: its staged pages are too stale to merge."""
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LOAD_BATCH_ROWS = 50_000
+"""Rows converted for the driver at a time (column by column; on PostgreSQL one COPY write):
+memory stays bounded, the calls few."""
+SQLITE_EXECUTEMANY_ROWS = 500
+"""Rows per executemany call on SQLite. SQLAlchemy takes a list, not an iterator; a list of a
+whole batch binds about a third slower than an iterator (every tuple allocated and kept), a
+list this short as fast (zip reuses each tuple once bound, and it stays in the CPU cache)."""
 
 
 def default_warehouse_url() -> str:
@@ -116,8 +133,22 @@ def _target_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
 
 
 def _staging_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
-    """A uniquely named table with the target's columns and key, for one load."""
+    """A uniquely named table with the target's columns and key, for one snapshot."""
     return _define_table(metadata, spec, f"{spec.name}__staging_{uuid.uuid4().hex[:12]}")
+
+
+def _upsert_staging_table(spec: TableSpec) -> sa.Table:
+    """A uniquely named temporary table with the target's columns and no key, for one upsert on
+    PostgreSQL: its rows are already one per key (`_rows`) and stay within its transaction, so
+    it needs no key to maintain, nor WAL; it is dropped at the end of the transaction, whatever
+    happens."""
+    return sa.Table(
+        f"{spec.name}__upsert_{uuid.uuid4().hex[:12]}",
+        sa.MetaData(),
+        *(sa.Column(column.name, COLUMN_TYPES[column.kind]()) for column in spec.columns),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
 
 
 def _resume_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
@@ -238,12 +269,7 @@ def _insert(connection: sa.Connection, table: sa.Table) -> Any:
     return dialects[connection.dialect.name](table)
 
 
-def _plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The frame's rows as plain Python values, None for every kind of null."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def _rows(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _rows(spec: TableSpec, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame's rows, read and validated as `to_frame` reads records, last row per key kept.
 
     Reading again (not just casting) keeps a hand-built frame from storing, say, a Python list
@@ -253,8 +279,8 @@ def _rows(spec: TableSpec, frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame.attrs.get(VALIDATED_FOR) == spec.name:
         typed = frame
     else:
-        typed = to_frame(spec.name, _plain_records(frame))
-    return _plain_records(typed.drop_duplicates(list(spec.primary_key), keep="last"))
+        typed = to_frame(spec.name, plain_records(frame))
+    return typed.drop_duplicates(list(spec.primary_key), keep="last")
 
 
 def _replacing_staged_keys(insert: Any, staging: sa.Table) -> Any:
@@ -266,25 +292,105 @@ def _replacing_staged_keys(insert: Any, staging: sa.Table) -> Any:
     return insert.on_conflict_do_nothing(index_elements=keys)
 
 
-def _load_rows(connection: sa.Connection, staging: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Writes rows (one per key, as `_rows` makes them) into a staging table; a key staged again
-    (pages shift while paging) wins.
+def _load_rows(connection: sa.Connection, staging: sa.Table, rows: pd.DataFrame) -> None:
+    """Writes rows (one per key, as `_rows` makes them) into a staging table; into a keyed one
+    (a snapshot's, staged page by page), a key staged again (pages shift while paging) wins.
 
-    PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT. SQLite
-    has no COPY: executemany of the INSERT ... ON CONFLICT.
+    PostgreSQL: COPY, straight into a table without a key (an upsert's), else into a temporary
+    table and then one INSERT ... SELECT ... ON CONFLICT. SQLite has no COPY: executemany of
+    the INSERT (... ON CONFLICT) with values as SQLite stores them. Either way the rows are
+    converted a batch at a time (`resources.warehouse_rows`).
     """
-    if not rows:
+    if rows.empty:
         return
-    insert = _insert(connection, staging)
+    names = [column.name for column in staging.columns]
+    keyed = len(staging.primary_key.columns) > 0
     if connection.dialect.name == "postgresql":
-        names = [column.name for column in staging.columns]
-        batch = copy_into_temporary_table(
-            connection, staging, (tuple(row[name] for name in names) for row in rows)
-        )
-        insert = insert.from_select(names, batch.select())
+        texts = (copy_text(batch, names) for batch in batches(rows, LOAD_BATCH_ROWS))
+        if not keyed:
+            copy_text_into(connection, staging, texts)
+            return
+        batch_table = temporary_table_like(connection, staging)
+        copy_text_into(connection, batch_table, texts)
+        insert = _insert(connection, staging).from_select(names, batch_table.select())
         connection.execute(_replacing_staged_keys(insert, staging))
+        return
+    insert = _insert(connection, staging).values({name: sa.bindparam(name) for name in names})
+    compiled = (_replacing_staged_keys(insert, staging) if keyed else insert).compile(
+        dialect=connection.dialect
+    )
+    _executemany(connection, compiled, rows)
+
+
+def _executemany(connection: sa.Connection, compiled: sa.Compiled, rows: pd.DataFrame) -> int:
+    """Runs a compiled SQLite statement whose parameters are columns of the rows once per row,
+    with values as SQLite stores them (`sqlite_rows`); returns the rows it inserted or changed.
+    Through SQLAlchemy (its events, its exceptions) but with the DBAPI's tuples: none of its
+    per-value type processing, which cost more than the writes."""
+    statement = str(compiled)
+    order = compiled.positiontup or []
+    written = 0
+    for batch in batches(rows, LOAD_BATCH_ROWS):
+        values = sqlite_rows(batch, order)
+        while chunk := list(itertools.islice(values, SQLITE_EXECUTEMANY_ROWS)):
+            result = connection.exec_driver_sql(
+                statement, chunk, execution_options={"preserve_rowcount": True}
+            )
+            written += result.rowcount
+    return written
+
+
+def _merging_insert(
+    connection: sa.Connection, spec: TableSpec, target: sa.Table, rows: sa.Select | None
+) -> Any:
+    """The INSERT ... ON CONFLICT DO UPDATE of rows into the target: of `rows` (a select of the
+    spec's columns), or without it of one bound parameter per column (for executemany). A row
+    whose key the target holds replaces it where a value differs or it was marked deleted, and
+    is live again; otherwise it is left alone, and not counted in the statement's row count."""
+    keys = list(spec.primary_key)
+    data = [name for name in spec.column_names if name not in keys]
+    columns = [*keys, *data]
+    insert = _insert(connection, target)
+    if rows is None:
+        insert = insert.values({name: sa.bindparam(name) for name in columns})
     else:
-        connection.execute(_replacing_staged_keys(insert, staging), rows)
+        insert = insert.from_select(columns, rows)
+    differs = sa.or_(
+        sa.false(), *(insert.excluded[name].is_distinct_from(target.c[name]) for name in data)
+    )
+    return insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={**{name: insert.excluded[name] for name in data}, DELETED_AT: sa.null()},
+        where=sa.or_(differs, target.c[DELETED_AT].is_not(None)),
+    )
+
+
+def _key_counts(connection: sa.Connection, target: sa.Table, keys: sa.FromClause) -> Any:
+    """Looks keys up in the target before a merge: how many keys there are (`loaded`; a from
+    clause with the target's key columns, no key twice), how many the target holds (`present`)
+    and how many of those rows are marked deleted (`restored`)."""
+    names = [column.name for column in target.primary_key]
+    matches = sa.and_(*(keys.c[name] == target.c[name] for name in names))
+    return connection.execute(
+        sa.select(
+            sa.func.count().label("loaded"),
+            sa.func.count(target.c[names[0]]).label("present"),
+            sa.func.count(target.c[DELETED_AT]).label("restored"),
+        ).select_from(keys.outerjoin(target, matches))
+    ).one()
+
+
+def _result(counts: Any, written: int, deleted: int = 0) -> LoadResult:
+    """What a merge did, from its `_key_counts` and the rows it inserted or changed."""
+    inserted = counts.loaded - counts.present
+    updated = written - inserted - counts.restored
+    return LoadResult(
+        inserted=inserted,
+        updated=updated,
+        unchanged=counts.present - updated - counts.restored,
+        deleted=deleted,
+        restored=counts.restored,
+    )
 
 
 def _merge(
@@ -298,54 +404,48 @@ def _merge(
     """Merges staging into target and counts what it does. Staged rows are live: a changed row
     is updated, a row marked deleted comes back. With `complete_snapshot`, live target rows
     absent from staging are marked deleted."""
-    keys = list(spec.primary_key)
-    data = [name for name in spec.column_names if name not in keys]
-    deleted_at = target.c[DELETED_AT]
-
-    def differs(new: Any) -> sa.ColumnElement[bool]:
-        return sa.or_(sa.false(), *(new[name].is_distinct_from(target.c[name]) for name in data))
-
-    matches = sa.and_(*(staging.c[name] == target.c[name] for name in keys))
-    present = target.c[keys[0]].is_not(None)
-    counts = connection.execute(
-        sa.select(
-            sa.func.count().label("staged"),
-            sa.func.count().filter(~present).label("inserted"),
-            sa.func.count().filter(present & deleted_at.is_not(None)).label("restored"),
-            sa.func.count()
-            .filter(present & deleted_at.is_(None) & differs(staging.c))
-            .label("updated"),
-        ).select_from(staging.outerjoin(target, matches))
-    ).one()
-
+    counts = _key_counts(connection, target, staging)
     # WHERE true: SQLite cannot otherwise tell an INSERT ... SELECT's ON CONFLICT from a join's ON.
-    columns = [*keys, *data]
-    insert = _insert(connection, target).from_select(
-        columns, sa.select(*(staging.c[name] for name in columns)).where(sa.true())
-    )
-    insert = insert.on_conflict_do_update(
-        index_elements=keys,
-        set_={**{name: insert.excluded[name] for name in data}, DELETED_AT: None},
-        where=sa.or_(differs(insert.excluded), deleted_at.is_not(None)),
-    )
-    connection.execute(insert)
-
+    rows = sa.select(*(staging.c[name] for name in spec.column_names)).where(sa.true())
+    written = connection.execute(
+        _merging_insert(connection, spec, target, rows),
+        execution_options={"preserve_rowcount": True},
+    ).rowcount
     deleted = 0
     if complete_snapshot:
-        absent = ~sa.select(1).where(matches).exists()
+        matches = sa.and_(*(staging.c[name] == target.c[name] for name in spec.primary_key))
         mark = (
             sa.update(target)
-            .where(deleted_at.is_(None), absent)
+            .where(target.c[DELETED_AT].is_(None), ~sa.select(1).where(matches).exists())
             .values({DELETED_AT: dt.datetime.now(dt.UTC)})
         )
         deleted = connection.execute(mark).rowcount
-    return LoadResult(
-        inserted=counts.inserted,
-        updated=counts.updated,
-        unchanged=counts.staged - counts.inserted - counts.updated - counts.restored,
-        deleted=deleted,
-        restored=counts.restored,
-    )
+    return _result(counts, written, deleted)
+
+
+def _upsert_sqlite(
+    connection: sa.Connection, spec: TableSpec, target: sa.Table, rows: pd.DataFrame
+) -> LoadResult:
+    """Upserts rows (one per key, as `_rows` makes them) on SQLite: their keys are counted in
+    the target first, passed as one JSON array (`json_each`), then the rows are bound straight
+    into the merging INSERT, executemany of a batch at a time with values as SQLite stores them.
+    """
+    if rows.empty:
+        return LoadResult()
+    keys = list(spec.primary_key)
+    key_values = [sqlite_values(rows[name]) for name in keys]
+    array = key_values[0] if len(keys) == 1 else list(zip(*key_values, strict=True))
+    each = sa.func.json_each(sa.literal(json.dumps(array), sa.Text)).table_valued("value")
+    if len(keys) == 1:
+        columns = [each.c.value.label(keys[0])]
+    else:
+        columns = [
+            sa.func.json_extract(each.c.value, f"$[{i}]").label(n) for i, n in enumerate(keys)
+        ]
+    counts = _key_counts(connection, target, sa.select(*columns).subquery())
+    merge = _merging_insert(connection, spec, target, None)
+    written = _executemany(connection, merge.compile(dialect=connection.dialect), rows)
+    return _result(counts, written)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,8 +570,10 @@ class WarehouseResource(dg.ConfigurableResource):
         spec = get_table(table_name)
         target = self._target(table_name)
         rows = _rows(spec, frame)
-        staging = _staging_table(sa.MetaData(schema=self.schema), spec)
         with _connection(self.engine, write=True) as connection:
+            if connection.dialect.name == "sqlite":
+                return _upsert_sqlite(connection, spec, target, rows)
+            staging = _upsert_staging_table(spec)
             connection.execute(CreateTable(staging))
             _load_rows(connection, staging, rows)
             result = _merge(connection, spec, target, staging, complete_snapshot=False)

@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 import pandera.pandas as pa
 
 from schemas.tables import TableSpec, json_array, key, optional, required
+from schemas.team_actions import TEAM_ACTION_TABLES
 from schemas.thinkific import Integer, Number, Text, ThinkificModel, Timestamp
 
 Role = Literal["member", "manager"]
@@ -57,6 +58,10 @@ class Team(DashboardModel):
     team: Text = key()
     name: Text = required()
     created_at: Timestamp = required()
+    archived_at: Timestamp = optional()
+    """Archived teams keep their history but leave the overview and seat counting."""
+    merged_into: Text = optional()
+    """The team this one was merged into (archived at the same time)."""
 
 
 class TeamMember(DashboardModel):
@@ -80,6 +85,8 @@ class SeatAllocation(DashboardModel):
     product_id: Integer = key()
     purchased_at: Timestamp = key()
     seats: Integer = counter()
+    expires_at: Timestamp = optional()
+    """From then on the seats no longer count as purchased."""
 
 
 class SeatAssignment(DashboardModel):
@@ -191,5 +198,6 @@ DASHBOARD_TABLES: dict[str, TableSpec] = {
         TableSpec("dashboard_notification_outbox", Notification, ("message_id",), "incremental"),
         TableSpec("dashboard_import_log", ImportLog, ("run_id",), "incremental"),
         TableSpec("dashboard_teams_overview", TeamOverview, ("team",), "snapshot"),
+        *TEAM_ACTION_TABLES,
     )
 }

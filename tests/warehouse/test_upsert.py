@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from resources.warehouse import LoadResult
+from resources.warehouse_rows import plain_records
 from schemas.thinkific import to_frame
 from tests.warehouse.frames import emails, table_names, users
 
@@ -87,3 +88,67 @@ def test_upsert_reads_a_hand_built_frame_like_records(warehouse):
     warehouse.upsert("thinkific_users", frame)
 
     assert json.loads(warehouse.read_frame("thinkific_users").at[0, "roles"]) == ["site_admin"]
+
+
+def test_one_upsert_counts_inserted_updated_unchanged_and_restored_rows(warehouse):
+    warehouse.upsert("thinkific_users", users({1: "a@x.io", 2: "b@x.io", 3: "c@x.io", 4: "d@x.io"}))
+    with warehouse.snapshot("thinkific_users") as loader:  # 3 and 4 leave
+        loader.append(users({1: "a@x.io", 2: "b@x.io"}))
+        loader.commit()
+
+    result = warehouse.upsert(
+        "thinkific_users",
+        users({1: "a@x.io", 2: "new@x.io", 3: "c@x.io", 4: "new-d@x.io", 5: "e@x.io"}),
+    )
+
+    assert result == LoadResult(inserted=1, updated=1, unchanged=1, restored=2)
+    assert emails(warehouse, include_deleted=True) == {
+        1: "a@x.io",
+        2: "new@x.io",
+        3: "c@x.io",
+        4: "new-d@x.io",
+        5: "e@x.io",
+    }
+    assert warehouse.count("thinkific_users") == 5
+
+
+def test_rows_written_through_sqlalchemy_types_compare_equal_to_upserted_ones(warehouse):
+    record = {"id": 1, "email": "a@x.io", "created_at": "2024-03-01T10:20:30.123456Z"}
+    frame = to_frame("thinkific_users", [record])
+    # The loader binds values as stored (SQLite: its own timestamp text); SQLAlchemy's types
+    # must have stored the very same, or every row written before would count as changed.
+    warehouse.ensure_tables("thinkific_users")
+    with warehouse.engine.begin() as connection:
+        connection.execute(sa.insert(warehouse.table("thinkific_users")), plain_records(frame))
+
+    result = warehouse.upsert("thinkific_users", frame)
+
+    assert result == LoadResult(updated=0, unchanged=1)
+    assert warehouse.read_frame("thinkific_users").at[0, "created_at"] == pd.Timestamp(
+        "2024-03-01T10:20:30.123456Z"
+    )
+
+
+def test_upsert_leaves_no_temporary_table_in_the_pooled_connection(warehouse):
+    warehouse.upsert("thinkific_users", users({1: "a@x.io"}))
+
+    with warehouse.engine.connect() as connection:
+        assert sa.inspect(connection).get_temp_table_names() == []
+    assert table_names(warehouse) == {"thinkific_users"}
+
+
+def test_upsert_counts_the_rows_of_a_table_keyed_by_two_columns(warehouse):
+    def memberships(*pairs):
+        return to_frame(
+            "thinkific_group_memberships", [{"group_id": g, "user_id": u} for g, u in pairs]
+        )
+
+    warehouse.upsert("thinkific_group_memberships", memberships((1, 1), (1, 2), (2, 1)))
+    with warehouse.snapshot("thinkific_group_memberships") as loader:  # (1, 2) leaves
+        loader.append(memberships((1, 1), (2, 1)))
+        loader.commit()
+
+    result = warehouse.upsert("thinkific_group_memberships", memberships((1, 2), (2, 1), (2, 2)))
+
+    assert result == LoadResult(inserted=1, unchanged=1, restored=1)
+    assert warehouse.count("thinkific_group_memberships") == 4

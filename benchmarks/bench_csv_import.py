@@ -1,0 +1,179 @@
+"""How long a 1M-row user upload takes to validate and import on SQLite, and how much memory.
+
+A valid file of 1,000,000 users (500 teams, a tenth of the rows with a product) is written once;
+then, each in its own process so that memory is measured per task (`os.wait4`, peak RSS):
+
+- the baseline: `pandas.read_csv` of the file, nothing else, once before and twice after the
+  upload; the fastest is the baseline, so that a machine busy during a baseline run cannot make
+  the upload look relatively faster than it is;
+- the upload: `process_upload` in import mode into an empty SQLite warehouse, the way the
+  `uploads/user_csv` asset runs it (chunks of 100,000 rows, pandera validation, one
+  transaction).
+
+Reported: both durations (the work only, not the interpreter's start-up), their ratio (target
+≤ 5), the same for CPU time, and both peak RSS figures (target ≤ 1.5 GB for the upload).
+
+    ./scripts/uv run --frozen python -m benchmarks csv_import
+"""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROWS = 1_000_000
+TEAMS = 500
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCT = {"id": 101, "name": "Intro to Python", "productable_type": "Course", "productable_id": 1}
+
+
+def write_file(path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("name,email,team,role,products\r\n")
+        for i in range(ROWS):
+            role = "manager" if i % 50 == 0 else "member"
+            product = PRODUCT["name"] if i % 10 == 0 else ""
+            handle.write(
+                f"First{i} Last{i % 997},user{i}@example{i % 40}.com,Team {i % TEAMS},{role},"
+                f"{product}\r\n"
+            )
+
+
+def _read_csv(path: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    started, cpu = time.perf_counter(), time.process_time()
+    frame = pd.read_csv(path)
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "rows": len(frame),
+    }
+
+
+def _import(path: Path, warehouse_url: str) -> dict[str, Any]:
+    from resources.dashboard_store import DashboardStore
+    from resources.upload_processing import UploadJob, process_upload
+    from resources.upload_reading import Limits
+    from resources.warehouse import WarehouseResource
+    from schemas.thinkific import to_frame
+    from schemas.uploads import USER_CSV
+
+    warehouse = WarehouseResource(url=warehouse_url)
+    warehouse.upsert("thinkific_products", to_frame("thinkific_products", [PRODUCT]))
+    store = DashboardStore(warehouse)
+    store.ensure_tables()
+    job = UploadJob(
+        path=path,
+        fmt=USER_CSV,
+        mode="import",
+        limits=Limits(max_bytes=10**9, max_rows=ROWS, chunk_rows=100_000),
+        run_id="bench",
+        at=dt.datetime.now(dt.UTC),
+        report=path.with_name("users.report.csv"),
+    )
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = process_upload(store, job)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    if (outcome.status, outcome.rows_valid, outcome.counts.get("users_created")) != (
+        "imported",
+        ROWS,
+        ROWS,
+    ):
+        raise RuntimeError(f"the upload did not import every row: {outcome}")
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "counts": outcome.counts}
+
+
+def _in_child(task: str, *args: str) -> tuple[dict[str, Any], int]:
+    """Runs a task in a fresh interpreter; (its result, its peak RSS in KiB)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_csv_import", task, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    output = child.stdout.read() if child.stdout else ""
+    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in earlier children).
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{task} failed with status {status}")
+    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss
+
+
+def main() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "users.csv"
+        write_file(path)
+        size_mb = path.stat().st_size / 1e6
+        first, baseline_rss = _in_child("read_csv", str(path))
+        upload, upload_rss = _in_child("import", str(path), f"sqlite:///{tmp}/warehouse.db")
+        reads = [first] + [_in_child("read_csv", str(path))[0] for _ in range(2)]
+    wall = min(read["seconds"] for read in reads)
+    cpu = min(read["cpu_seconds"] for read in reads)
+    rows = [
+        {
+            "metric": "duration (s)",
+            "upload": round(upload["seconds"], 2),
+            "pandas.read_csv": round(wall, 2),
+            "target": "",
+        },
+        {
+            "metric": "upload ÷ read_csv",
+            "upload": round(upload["seconds"] / wall, 2),
+            "pandas.read_csv": 1.0,
+            "target": "≤ 5",
+        },
+        {
+            "metric": "CPU time (s)",
+            "upload": round(upload["cpu_seconds"], 2),
+            "pandas.read_csv": round(cpu, 2),
+            "target": "",
+        },
+        {
+            "metric": "upload ÷ read_csv, CPU time",
+            "upload": round(upload["cpu_seconds"] / cpu, 2),
+            "pandas.read_csv": 1.0,
+            "target": "",
+        },
+        {
+            "metric": "peak RSS (MiB)",
+            "upload": round(upload_rss / 1024),
+            "pandas.read_csv": round(baseline_rss / 1024),
+            "target": "≤ 1536",
+        },
+        {
+            "metric": "rows per second",
+            "upload": round(ROWS / upload["seconds"]),
+            "pandas.read_csv": round(ROWS / wall),
+            "target": "",
+        },
+    ]
+    return {
+        "title": "CSV upload: validate and import 1M users on SQLite",
+        "rows": rows,
+        "notes": (
+            f"A valid {ROWS:,}-row file ({size_mb:.0f} MB, {TEAMS} teams, a product on every "
+            "tenth row) imported by `process_upload` into an empty SQLite warehouse: "
+            f"{upload['counts']['users_created']:,} users, "
+            f"{upload['counts']['memberships_added']:,} memberships, "
+            f"{upload['counts']['seats_assigned']:,} seat assignments in one transaction. Each "
+            "side runs in its own process; durations exclude interpreter start-up, peak RSS "
+            "includes it. CPU time (each process's own) is shown beside wall time, which other "
+            "processes busy on the machine inflate. read_csv runs (s): "
+            + ", ".join(f"{read['seconds']:.2f}" for read in reads)
+            + "."
+        ),
+    }
+
+
+if __name__ == "__main__":
+    task, *arguments = sys.argv[1:]
+    if task == "read_csv":
+        print(json.dumps(_read_csv(Path(arguments[0]))))
+    else:
+        print(json.dumps(_import(Path(arguments[0]), arguments[1])))

@@ -1,0 +1,160 @@
+"""Valid upload rows staged in temporary tables, and the transaction an upload runs in.
+
+An upload's rows arrive in chunks; each chunk's valid rows are appended to temporary tables on
+the upload's connection, and the dashboard tables change only through set-based statements
+from there (`resources.upload_users`, `resources.upload_groups`), so the writes cost one bulk
+load plus one statement per table, whatever the number of rows. Rows are bulk-loaded by
+executemany on SQLite and by COPY on PostgreSQL (`resources.warehouse_copy`).
+
+An import runs in one write transaction: every table it changes, or none. A validation runs
+the same statements' counting forms in a transaction that only writes its temporary tables and
+is rolled back: on SQLite it takes no write lock, so it never waits for or blocks the sync.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from resources.dashboard_sql import insert_from
+from resources.dashboard_store import DashboardStore
+from resources.warehouse_copy import copy_into_temporary_table
+
+TIMESTAMP = sa.DateTime(timezone=True)
+
+
+SQLITE_CACHE_KIB = 256 * 1024
+"""SQLite's page cache while an upload runs, for the database and for the temporary tables each
+(default 2 MiB): a million keys inserted into the dashboard tables' indexes thrash a small
+cache, and a million staged rows spill to a temporary file; this one keeps them in memory."""
+
+
+@contextmanager
+def _large_cache(connection: sa.Connection) -> Iterator[None]:
+    """SQLITE_CACHE_KIB of page cache while the block runs (PostgreSQL: nothing). Set on the
+    sqlite3 connection itself: a pragma, not part of the transaction."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    sqlite = connection.connection.driver_connection
+    schemas = ("main", "temp")
+    previous = [sqlite.execute(f"PRAGMA {schema}.cache_size").fetchone()[0] for schema in schemas]
+    for schema in schemas:
+        sqlite.execute(f"PRAGMA {schema}.cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        for schema, size in zip(schemas, previous, strict=True):
+            sqlite.execute(f"PRAGMA {schema}.cache_size = {int(size)}")
+
+
+@contextmanager
+def upload_transaction(store: DashboardStore, write: bool) -> Iterator[sa.Connection]:
+    """A write transaction committed on success (`write`), or one that is always rolled back."""
+    if write:
+        with store.transaction() as connection, _large_cache(connection):
+            yield connection
+        return
+    store.ensure_tables()
+    with (
+        store.engine.connect() as connection,
+        connection.begin() as transaction,
+        _large_cache(connection),
+    ):
+        yield connection
+        transaction.rollback()
+
+
+def temporary_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    """A uniquely named temporary table (dropped by `drop`, or with the PostgreSQL transaction)."""
+    return sa.Table(
+        f"{name}_{uuid.uuid4().hex[:12]}",
+        sa.MetaData(),
+        *columns,
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+
+
+def append(connection: sa.Connection, table: sa.Table, columns: Sequence[list[Any]]) -> None:
+    """Appends rows given as one list per column of `table`, in order; None is NULL."""
+    if not len(columns[0]):
+        return
+    rows = zip(*columns, strict=True)
+    if connection.dialect.name == "postgresql":
+        batch = copy_into_temporary_table(connection, table, rows)
+        connection.execute(insert_from(connection, table, sa.select(*batch.c)))
+        connection.execute(sa.schema.DropTable(batch))
+    else:
+        # sqlite3's own executemany, over the tuples as they are zipped: a third of the time
+        # of SQLAlchemy's dicts, and no list of a million tuples.
+        statement = str(table.insert().compile(dialect=connection.dialect))
+        connection.connection.driver_connection.executemany(statement, rows)
+
+
+def count(connection: sa.Connection, query: sa.Select) -> int:
+    """How many rows a query gives."""
+    return connection.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+
+
+def absent(table: sa.Table, rows: sa.Select) -> sa.Select:
+    """The rows (named as `table`'s columns) whose primary key `table` does not hold yet."""
+    selected = rows.selected_columns
+    held = sa.and_(*(column == selected[column.name] for column in table.primary_key))
+    return rows.where(~sa.select(1).where(held).exists())
+
+
+def count_missing(connection: sa.Connection, table: sa.Table, rows: sa.Select) -> int:
+    """How many rows `insert_missing` would insert (`rows` holding no key twice)."""
+    return count(connection, absent(table, rows))
+
+
+def insert_missing(connection: sa.Connection, table: sa.Table, rows: sa.Select) -> int:
+    """Inserts the rows whose key the table does not hold, by INSERT ... SELECT ... ON CONFLICT
+    DO NOTHING: the others (and a key another transaction inserted meanwhile) are left as they
+    are. Without a NOT EXISTS filter each row's key is looked up once, by the insert itself.
+    Returns how many rows were inserted."""
+    keys = [column.name for column in table.primary_key]
+    insert = insert_from(connection, table, rows).on_conflict_do_nothing(index_elements=keys)
+    return connection.execute(insert).rowcount
+
+
+class StagedTeams:
+    """The teams an upload names, once each: key (trimmed, lower case) and first spelling."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+        self.table = temporary_table(
+            "upload_teams", sa.Column("team", sa.Text), sa.Column("name", sa.Text)
+        )
+        self.table.create(connection)
+        self._seen: set[str] = set()
+
+    def add(self, keys: pd.Series, names: pd.Series) -> pd.Series:
+        """Stages the teams of a chunk (keys, and names as written) not seen before; returns
+        the keys."""
+        new = pd.DataFrame({"team": keys, "name": names}).drop_duplicates("team")
+        new = new[~new["team"].isin(self._seen)]
+        self._seen.update(new["team"])
+        append(self.connection, self.table, [new["team"].tolist(), new["name"].tolist()])
+        return keys
+
+    def _rows(self, at: dt.datetime) -> sa.Select:
+        """The staged teams as rows of `dashboard_teams`."""
+        s = self.table.c
+        return sa.select(s.team, s.name, sa.literal(at, TIMESTAMP).label("created_at"))
+
+    def count_new(self, store: DashboardStore, at: dt.datetime) -> int:
+        """How many of the staged teams do not exist yet."""
+        return count_missing(self.connection, store.table("dashboard_teams"), self._rows(at))
+
+    def insert_new(self, store: DashboardStore, at: dt.datetime) -> int:
+        """Creates the staged teams that do not exist yet; how many."""
+        return insert_missing(self.connection, store.table("dashboard_teams"), self._rows(at))
+
+    def drop(self) -> None:
+        self.table.drop(self.connection)

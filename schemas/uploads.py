@@ -1,0 +1,456 @@
+"""The CSV upload formats: one pandera model each, with their header aliases and templates.
+
+A model describes one row after reading: every cell is text (the reader keeps cells as written,
+blanks as ""). Parsers normalise before the checks run: cells are trimmed, emails, roles and
+modes lower-cased, a blank role is `member`, a blank mode `set`. Every check carries the
+sentence the admin reads in the error report, so a failure case is a report line as it is.
+Checks that need the warehouse or the upload's instant (products, groups and teams that exist,
+expiry dates still ahead) are added at run time (`resources.upload_validation`).
+
+Email syntax (email-validator is not a dependency, so the rule is spelled out here): after
+trimming and lower-casing, at most 254 characters; a local part of 1-64 characters of letters,
+digits and ``!#$%&'*+/=?^_`{|}~-`` in dot-separated runs (no leading, trailing or doubled dot);
+``@``; a domain of at least two dot-separated labels of letters, digits and inner hyphens (each
+1-63 characters), ending in an alphabetic top-level label or a punycode one (``xn--``). Quoted
+local parts, IP-address domains and non-ASCII addresses are refused.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, get_args
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.dashboard import WHITESPACE, Role
+from schemas.team_actions import moment
+
+ROLES: tuple[str, ...] = get_args(Role)
+"""Allowed roles, the default first."""
+MAX_EMAIL = 254
+MAX_NAME = 200
+MAX_TEAM = 100
+MAX_GROUP = 255
+MAX_PRODUCT = 255
+MAX_SEATS = 1_000_000
+MODES = ("set", "add")
+"""Seat allocation modes, the default first (`resources.seat_allocations`)."""
+PRODUCT_SEPARATOR = ";"
+"""Products in one cell: `Course A; Bundle B` (quote the cell when the file uses `;`)."""
+
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = re.compile(
+    rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
+)
+UNPRINTABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]"
+)
+"""Control characters and the invisible ones that reorder or hide text (bidi overrides)."""
+
+BLANK = "is blank"
+UNPRINTABLE_TEXT = "contains control or invisible formatting characters"
+NOT_AN_EMAIL = "is not an email address (name@example.com)"
+NOT_A_ROLE = f"is not a role: use {' or '.join(ROLES)} (blank means member)"
+NOT_A_NUMBER = "is not a whole number of seats: write digits only (12)"
+NEGATIVE = "is negative: give 0 or more seats"
+TOO_MANY_SEATS = f"is more than {MAX_SEATS:,} seats: check the number"
+NOT_A_MODE = f"is not a mode: use {' or '.join(MODES)} (blank means set)"
+NOT_A_DATE = "is not a date: write it as YYYY-MM-DD (2026-12-31)"
+
+
+Cell = Series[object]
+"""A cell as read: always a `str` (the reader reads every cell as text, a blank as ""). Declared
+`object` because pandera's `str` dtype check tests every cell again, a third of the time taken."""
+
+
+# The checks and parsers below go over a column's cells in a list comprehension that calls no
+# Python function per cell (or one per distinct cell, `_per_value`): on text that is several
+# times faster than pandas' `.str` methods, and validation is most of an import's time. Their
+# results become arrays before Series: pandas builds a Series from a list of strings five times
+# slower than numpy builds the array.
+
+
+def _bools(cells: pd.Series, values: list[bool] | np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=bool), index=cells.index, copy=False)
+
+
+def _texts(cells: pd.Series, values: list[str]) -> pd.Series:
+    return pd.Series(np.array(values, dtype=object), index=cells.index, copy=False)
+
+
+def check(*columns: str, error: str) -> Any:
+    """`pa.check` for cells that are never missing (the reader reads a blank as ""): without
+    pandera's search for missing values before each check."""
+    return pa.check(*columns, error=error, ignore_na=False)
+
+
+def _too_long(limit: int) -> str:
+    return f"is longer than {limit} characters"
+
+
+def _at_most(cells: pd.Series, limit: int) -> pd.Series:
+    lengths = np.fromiter(map(len, cells.tolist()), dtype=np.int64, count=len(cells))
+    return _bools(cells, lengths <= limit)
+
+
+def _per_value(cells: pd.Series, function: Callable[[str], str]) -> pd.Series:
+    """`function` of each cell, called once per distinct cell: for a column of a few values
+    (roles), a dictionary lookup per cell instead of a call."""
+    texts = cells.tolist()
+    results = {cell: function(cell) for cell in set(texts)}
+    return _texts(cells, [results[cell] for cell in texts])
+
+
+def _trimmed(cells: pd.Series) -> pd.Series:
+    return _texts(cells, [cell.strip(WHITESPACE) for cell in cells.tolist()])
+
+
+def _trimmed_lower(cells: pd.Series) -> pd.Series:
+    return _texts(cells, [cell.strip(WHITESPACE).lower() for cell in cells.tolist()])
+
+
+def _filled(cells: pd.Series) -> pd.Series:
+    return cells != ""
+
+
+def _printable(cells: pd.Series) -> pd.Series:
+    """`isprintable` (C, fast) passes most cells; the pattern decides for the rest, so that a
+    no-break space, say, passes while control and bidi characters do not."""
+    search = UNPRINTABLE.search
+    return _bools(cells, [cell.isprintable() or search(cell) is None for cell in cells.tolist()])
+
+
+def _role(cell: str) -> str:
+    return cell.strip(WHITESPACE).lower() or ROLES[0]
+
+
+def _mode(cell: str) -> str:
+    return cell.strip(WHITESPACE).lower() or MODES[0]
+
+
+def seat_count(cell: str) -> int | None:
+    """The seats a cell gives (ASCII digits only), None when it gives none."""
+    return int(cell) if cell.isascii() and cell.isdigit() else None
+
+
+def _negative(cell: str) -> bool:
+    return cell.startswith("-") and seat_count(cell[1:]) is not None
+
+
+def _a_date(cell: str) -> bool:
+    try:
+        moment(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _email_syntax(cells: pd.Series) -> pd.Series:
+    """The rule of the module docstring; a blank or over-long cell passes here, as the checks
+    that say so report it."""
+    match = EMAIL_PATTERN.fullmatch
+    return _bools(
+        cells,
+        [not cell or len(cell) > MAX_EMAIL or match(cell) is not None for cell in cells.tolist()],
+    )
+
+
+class UploadModel(pa.DataFrameModel):
+    """Exactly the format's columns, all text; the reader has made them so."""
+
+    class Config:
+        strict = True
+
+
+class UserCsvRow(UploadModel):
+    """A row of a user upload: a person, the team they join, their role, and their seats."""
+
+    name: Cell = pa.Field(description="Full name: first word first name, rest last name.")
+    email: Cell = pa.Field(description="Unique per user; trimmed and lower-cased.")
+    team: Cell = pa.Field(description="Dashboard team, created if new (any case).")
+    role: Cell = pa.Field(description="member (default) or manager.")
+    products: Cell = pa.Field(
+        description=f"Optional: Thinkific products by name or id, separated by "
+        f"'{PRODUCT_SEPARATOR}'; the user gets a seat in each."
+    )
+
+    @pa.parser("name", "team", "products")
+    @classmethod
+    def _trim(cls, cells: pd.Series) -> pd.Series:
+        return _trimmed(cells)
+
+    @pa.parser("email")
+    @classmethod
+    def _normalise_email(cls, cells: pd.Series) -> pd.Series:
+        return _trimmed_lower(cells)
+
+    @pa.parser("role")
+    @classmethod
+    def _normalise_role(cls, cells: pd.Series) -> pd.Series:
+        return _per_value(cells, _role)
+
+    @check("name", "email", "team", error=BLANK)
+    @classmethod
+    def _not_blank(cls, cells: pd.Series) -> pd.Series:
+        return _filled(cells)
+
+    @check("name", error=_too_long(MAX_NAME))
+    @classmethod
+    def _short_name(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_NAME)
+
+    @check("team", error=_too_long(MAX_TEAM))
+    @classmethod
+    def _short_team(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_TEAM)
+
+    @check("name", "team", error=UNPRINTABLE_TEXT)
+    @classmethod
+    def _printable(cls, cells: pd.Series) -> pd.Series:
+        return _printable(cells)
+
+    @check("email", error=_too_long(MAX_EMAIL))
+    @classmethod
+    def _short_email(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_EMAIL)
+
+    @check("email", error=NOT_AN_EMAIL)
+    @classmethod
+    def _email_syntax(cls, cells: pd.Series) -> pd.Series:
+        return _email_syntax(cells)
+
+    @check("role", error=NOT_A_ROLE)
+    @classmethod
+    def _known_role(cls, cells: pd.Series) -> pd.Series:
+        return cells.isin(ROLES)
+
+
+class GroupMatchingRow(UploadModel):
+    """A row of a group matching upload: members of the Thinkific group belong to the team."""
+
+    group: Cell = pa.Field(description="Thinkific group, by name (any case) or id.")
+    team: Cell = pa.Field(description="Dashboard team, created if new (any case).")
+    role: Cell = pa.Field(description="The members' role: member (default) or manager.")
+
+    @pa.parser("group", "team")
+    @classmethod
+    def _trim(cls, cells: pd.Series) -> pd.Series:
+        return _trimmed(cells)
+
+    @pa.parser("role")
+    @classmethod
+    def _normalise_role(cls, cells: pd.Series) -> pd.Series:
+        return _per_value(cells, _role)
+
+    @check("group", "team", error=BLANK)
+    @classmethod
+    def _not_blank(cls, cells: pd.Series) -> pd.Series:
+        return _filled(cells)
+
+    @check("group", error=_too_long(MAX_GROUP))
+    @classmethod
+    def _short_group(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_GROUP)
+
+    @check("team", error=_too_long(MAX_TEAM))
+    @classmethod
+    def _short_team(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_TEAM)
+
+    @check("group", "team", error=UNPRINTABLE_TEXT)
+    @classmethod
+    def _printable(cls, cells: pd.Series) -> pd.Series:
+        return _printable(cells)
+
+    @check("role", error=NOT_A_ROLE)
+    @classmethod
+    def _known_role(cls, cells: pd.Series) -> pd.Series:
+        return cells.isin(ROLES)
+
+
+class SeatAllocationRow(UploadModel):
+    """A row of a seat allocation upload: seats a team bought of a product."""
+
+    team: Cell = pa.Field(description="An existing, active dashboard team (any case).")
+    product: Cell = pa.Field(description="Thinkific product, by name (any case) or id.")
+    seats: Cell = pa.Field(
+        description="How many seats: the new total (set) or how many more (add; 0 adds none)."
+    )
+    mode: Cell = pa.Field(
+        description="set (default): the team has exactly `seats` of the product from now on; "
+        "add: the team bought `seats` more."
+    )
+    expires_at: Cell = pa.Field(
+        description="Optional: when these seats stop counting (YYYY-MM-DD, UTC; or an ISO 8601 "
+        "time with an offset). Blank: never."
+    )
+
+    @pa.parser("team", "product", "seats", "expires_at")
+    @classmethod
+    def _trim(cls, cells: pd.Series) -> pd.Series:
+        return _trimmed(cells)
+
+    @pa.parser("mode")
+    @classmethod
+    def _normalise_mode(cls, cells: pd.Series) -> pd.Series:
+        return _per_value(cells, _mode)
+
+    @check("team", "product", "seats", error=BLANK)
+    @classmethod
+    def _not_blank(cls, cells: pd.Series) -> pd.Series:
+        return _filled(cells)
+
+    @check("team", error=_too_long(MAX_TEAM))
+    @classmethod
+    def _short_team(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_TEAM)
+
+    @check("product", error=_too_long(MAX_PRODUCT))
+    @classmethod
+    def _short_product(cls, cells: pd.Series) -> pd.Series:
+        return _at_most(cells, MAX_PRODUCT)
+
+    @check("team", "product", error=UNPRINTABLE_TEXT)
+    @classmethod
+    def _printable(cls, cells: pd.Series) -> pd.Series:
+        return _printable(cells)
+
+    @check("seats", error=NEGATIVE)
+    @classmethod
+    def _not_negative(cls, cells: pd.Series) -> pd.Series:
+        return _bools(cells, [not _negative(cell) for cell in cells.tolist()])
+
+    @check("seats", error=NOT_A_NUMBER)
+    @classmethod
+    def _whole_number(cls, cells: pd.Series) -> pd.Series:
+        """Blank and negative cells pass: the checks that say so report them."""
+        return _bools(
+            cells,
+            [
+                not cell or _negative(cell) or seat_count(cell) is not None
+                for cell in cells.tolist()
+            ],
+        )
+
+    @check("seats", error=TOO_MANY_SEATS)
+    @classmethod
+    def _not_too_many(cls, cells: pd.Series) -> pd.Series:
+        return _bools(cells, [(seat_count(cell) or 0) <= MAX_SEATS for cell in cells.tolist()])
+
+    @check("mode", error=NOT_A_MODE)
+    @classmethod
+    def _known_mode(cls, cells: pd.Series) -> pd.Series:
+        return cells.isin(MODES)
+
+    @check("expires_at", error=NOT_A_DATE)
+    @classmethod
+    def _date(cls, cells: pd.Series) -> pd.Series:
+        return _bools(cells, [not cell or _a_date(cell) for cell in cells.tolist()])
+
+
+def header_key(cell: str) -> str:
+    """A header cell as aliases are written: lower case, words separated by one space
+    (`E-mail_Address ` and `email address` are the same)."""
+    return " ".join(re.split(r"[^0-9a-z]+", cell.lower())).strip()
+
+
+@dataclass(frozen=True)
+class UploadFormat:
+    """One kind of upload: its model, which columns it needs, and what headers mean them."""
+
+    name: str
+    """`uploads/<name>` is its asset."""
+    folder: str
+    """The subfolder of the uploads folder its files are dropped into."""
+    model: type[UploadModel]
+    required: tuple[str, ...]
+    aliases: Mapping[str, str]
+    """Header text (as `header_key` writes it) -> column."""
+    row_key: tuple[str, ...]
+    """The columns that identify a row: a later row with the same values (in any case; a
+    group as the group it names) is a duplicate."""
+    template: str
+    """The template file, relative to the project root."""
+    existing_teams: bool = False
+    """Rows must name existing, active teams: the format does not create teams."""
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.model.to_schema().columns)
+
+    @property
+    def optional(self) -> list[str]:
+        return [column for column in self.columns if column not in self.required]
+
+
+def _aliases(columns: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    return {header_key(alias): column for column, names in columns.items() for alias in names}
+
+
+USER_CSV = UploadFormat(
+    name="user_csv",
+    folder="users",
+    model=UserCsvRow,
+    required=("name", "email", "team"),
+    aliases=_aliases(
+        {
+            "name": ("name", "user name", "username", "full name"),
+            "email": ("email", "e-mail", "email address", "e-mail address", "mail"),
+            "team": ("team", "team name"),
+            "role": ("role", "team role"),
+            "products": ("products", "product", "product names"),
+        }
+    ),
+    row_key=("email", "team"),
+    template="templates/users.csv",
+)
+
+GROUP_MATCHING = UploadFormat(
+    name="group_matching",
+    folder="group_matching",
+    model=GroupMatchingRow,
+    required=("group", "team"),
+    aliases=_aliases(
+        {
+            "group": ("group", "group name", "group id", "thinkific group"),
+            "team": ("team", "team name"),
+            "role": ("role", "default role"),
+        }
+    ),
+    row_key=("group", "team"),
+    template="templates/group_matching.csv",
+)
+
+SEAT_ALLOCATIONS = UploadFormat(
+    name="seat_allocations",
+    folder="seat_allocations",
+    model=SeatAllocationRow,
+    required=("team", "product", "seats"),
+    aliases=_aliases(
+        {
+            "team": ("team", "team name"),
+            "product": ("product", "product name", "product id", "course", "course name"),
+            "seats": ("seats", "number of seats", "seat count", "seats purchased", "quantity"),
+            "mode": ("mode", "allocation mode"),
+            "expires_at": (
+                "expires at",
+                "expires",
+                "expires on",
+                "expiry",
+                "expiry date",
+                "expiration date",
+            ),
+        }
+    ),
+    row_key=("team", "product"),
+    template="templates/seat_allocations.csv",
+    existing_teams=True,
+)
+
+UPLOAD_FORMATS: dict[str, UploadFormat] = {
+    fmt.name: fmt for fmt in (USER_CSV, GROUP_MATCHING, SEAT_ALLOCATIONS)
+}

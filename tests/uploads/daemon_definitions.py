@@ -1,0 +1,26 @@
+"""The code location of the daemon test: the upload assets and a sensor that ticks every second,
+on the uploads folder and warehouse the environment names (UPLOADS_DIR, WAREHOUSE_URL). Steps
+run in the run's own process, which saves the test a Python start-up per run."""
+
+from dagster import Definitions, in_process_executor
+
+from assets.uploads import upload_assets
+from pipelines.upload_sensor import build_upload_sensor
+from resources.notifications import NotificationResource
+from resources.thinkific import ThinkificResource
+from resources.uploads import uploads_resource
+from resources.warehouse import WarehouseResource, warehouse_url_from_env
+
+defs = Definitions(
+    assets=upload_assets,
+    sensors=[build_upload_sensor(minimum_interval_seconds=1)],
+    executor=in_process_executor,
+    resources={
+        "uploads": uploads_resource(),
+        "warehouse": WarehouseResource(url=warehouse_url_from_env()),
+        "thinkific": ThinkificResource(
+            api_key="unused", subdomain="unused", base_url="http://127.0.0.1:9"
+        ),
+        "notifications": NotificationResource(),
+    },
+)
