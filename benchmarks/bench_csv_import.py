@@ -1,7 +1,8 @@
 """How long a 1M-row user upload takes to validate and import on SQLite, and how much memory.
 
 A valid file of 1,000,000 users (500 teams, a tenth of the rows with a product) is written once;
-then, each in its own process so that memory is measured per task (`os.wait4`, peak RSS):
+then, each in its own process so that memory is measured per task (peak RSS, by
+`benchmarks.peak_rss`):
 
 - the baseline: `pandas.read_csv` of the file, nothing else, once before and twice after the
   upload; the fastest is the baseline, so that a machine busy during a baseline run cannot make
@@ -23,13 +24,13 @@ Reported: the durations (the work only, not the interpreter's start-up), the rat
 
 import datetime as dt
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from benchmarks.peak_rss import run_measured
 
 if TYPE_CHECKING:
     from resources.dashboard_store import DashboardStore
@@ -146,18 +147,10 @@ def _import(path: Path, warehouse_url: str) -> dict[str, Any]:
 
 def _in_child(task: str, *args: str) -> tuple[dict[str, Any], int]:
     """Runs a task in a fresh interpreter; (its result, its peak RSS in KiB)."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.bench_csv_import", task, *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
+    measured = run_measured(
+        [sys.executable, "-m", "benchmarks.bench_csv_import", task, *args], cwd=ROOT, capture=True
     )
-    output = child.stdout.read() if child.stdout else ""
-    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in earlier children).
-    _, status, usage = os.wait4(child.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{task} failed with status {status}")
-    return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss
+    return json.loads(measured.stdout.strip().splitlines()[-1]), measured.peak_rss_kib
 
 
 def main() -> dict[str, Any]:

@@ -30,6 +30,7 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 
+from benchmarks.peak_rss import run_measured
 from resources.rate_limit import TokenBucket
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,14 +87,8 @@ def run_sync(origin: str, workdir: Path) -> tuple[float, int]:
         "WAREHOUSE_URL": f"sqlite:///{workdir / 'warehouse.db'}",
         "DAGSTER_HOME": str(workdir / "dagster_home"),
     }
-    started = time.monotonic()
-    sync = subprocess.Popen([sys.executable, "-m", "pipelines"], cwd=ROOT, env=env)
-    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in earlier children).
-    _, status, usage = os.wait4(sync.pid, 0)
-    seconds = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"the sync failed with status {status}")
-    return seconds, usage.ru_maxrss
+    sync = run_measured([sys.executable, "-m", "pipelines"], cwd=ROOT, env=env)
+    return sync.seconds, sync.peak_rss_kib
 
 
 def minimal_pages(warehouse_url: str) -> list[tuple[str, dict[str, Any]]]:
