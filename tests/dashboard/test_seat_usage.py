@@ -124,6 +124,12 @@ def test_several_purchases_of_a_product_add_up_and_available_is_purchased_minus_
     assert (row.purchased, row.used, row.available) == (8, 1, 7)
 
 
+def test_recalculating_returns_the_number_of_team_and_product_rows_written(store):
+    seed(store, (1, "a@x.com", ("red", "blue")))
+
+    assert recalculate_seat_usage(store, utc_now()) == len(store.read("dashboard_seat_usage")) == 4
+
+
 def test_the_over_allocation_check_names_the_teams_and_products_affected(store):
     seed(store, *((i, f"u{i}@x.com", ("red",)) for i in range(1, 7)), (9, "z@x.com", ("blue",)))
     put(store._warehouse, "enrollments", [enrollment(i, i, COURSE_ID) for i in range(1, 7)])
