@@ -1,8 +1,9 @@
 """`dashboard/audit_log`: the team actions' audit log, its latest rows as a table in the UI.
 
-Every team action run (applied or refused) reports a materialization of this asset with the
-same metadata (see `assets.dashboard_team_actions`), so the asset's history is the log's;
-materialising it directly just shows the log as it is.
+Every team action run (applied or refused) and every seat allocation import reports a
+materialization of this asset with the same metadata (see `assets.dashboard_team_actions` and
+`assets.uploads`), so the asset's history is the log's; materialising it directly just shows
+the log as it is.
 """
 
 import time
@@ -64,7 +65,8 @@ def audit_metadata(store: DashboardStore, started: float) -> dict:
     "archive teams, move/remove members) and seat allocation upload import (action "
     "upload_seat_allocations): when, which run, the config, applied or refused "
     f"(and why), rows affected. The latest {LATEST_SHOWN} are in this asset's metadata; "
-    "dashboard_audit_log holds every row. Each action run reports a materialization.",
+    "dashboard_audit_log holds every row. Each action run and seat allocation import reports "
+    "a materialization.",
     owners=[OWNER],
     kinds=KINDS,
 )

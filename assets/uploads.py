@@ -25,6 +25,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     Config,
     DynamicPartitionsDefinition,
     Failure,
@@ -37,6 +38,7 @@ from dagster import (
 from pydantic import Field
 
 from assets.conventions import OWNER, THINKIFIC_POOL
+from assets.dashboard_audit import AUDIT_LOG_KEY, audit_metadata
 from assets.dashboard_common import metadata_table
 from assets.dashboard_imports import EmailSettings
 from resources.dashboard_store import DashboardStore, utc_now
@@ -189,7 +191,8 @@ def _materialize(
             allow_retries=False,
         )
     resolved = config.resolved(path.name)
-    outcome = process_upload(DashboardStore(warehouse), job(path, resolved))
+    store = DashboardStore(warehouse)
+    outcome = process_upload(store, job(path, resolved))
     metadata = _metadata(fmt, path, resolved, outcome, started)
     if outcome.status == "rejected":
         moved = uploads.quarantine(fmt, path, key, outcome.reason or "", context.run.run_id)
@@ -197,6 +200,11 @@ def _materialize(
         context.log.error(f"{metadata['file']} rejected: {outcome.reason}")
     else:
         context.log.info(f"{metadata['file']}: {outcome.status}, {outcome.counts}")
+    if fmt is SEAT_ALLOCATIONS and outcome.status == "imported":
+        # The import wrote an audit row: the audit log asset shows it, as after a team action.
+        context.log_event(
+            AssetMaterialization(asset_key=AUDIT_LOG_KEY, metadata=audit_metadata(store, started))
+        )
     return MaterializeResult(metadata=metadata, check_results=_check_results(fmt, outcome))
 
 

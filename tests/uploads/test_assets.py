@@ -13,6 +13,7 @@ from dagster import (
     materialize,
 )
 
+from assets.dashboard_audit import AUDIT_LOG_KEY
 from assets.uploads import PARTITIONS, upload_assets, upload_key
 from resources.dashboard_store import DashboardStore
 from resources.notifications import NotificationResource
@@ -20,8 +21,8 @@ from resources.thinkific import ThinkificResource
 from resources.upload_files import partition_key, report_path, sha256_of
 from resources.uploads import UploadsResource
 from resources.warehouse import WarehouseResource
-from schemas.uploads import GROUP_MATCHING, USER_CSV, UploadFormat
-from tests.uploads.helpers import count, drop, rows
+from schemas.uploads import GROUP_MATCHING, SEAT_ALLOCATIONS, USER_CSV, UploadFormat
+from tests.uploads.helpers import count, create_teams, drop, rows
 
 VALID = "name,email,team\nAda Lovelace,ada@example.com,Analytics\n"
 UNREACHABLE = ThinkificResource(api_key="unused", subdomain="unused", base_url="http://127.0.0.1:9")
@@ -172,3 +173,23 @@ def test_a_group_matching_file_maps_groups_to_teams(instance, resources, uploads
     assert rows(sqlite_store, "dashboard_group_mappings", "group_id", "team", "role") == {
         (11, "sales team", "member")
     }
+
+
+def test_a_seat_allocation_import_shows_its_audit_row_on_the_audit_log_asset(
+    instance, resources, uploads, sqlite_store
+):
+    create_teams(sqlite_store, ["Red"], [])
+    path = drop(uploads.root / "seat_allocations", "seats.csv", "team,product,seats\nRed,101,10\n")
+    result = materialise(instance, resources, path, SEAT_ALLOCATIONS)
+    assert result.success
+    (audit,) = [
+        e.materialization
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key == AUDIT_LOG_KEY
+    ]
+    (latest,) = audit.metadata["latest_actions"].value.records
+    assert (latest.data["action"], latest.data["status"], latest.data["rows affected"]) == (
+        "upload_seat_allocations",
+        "applied",
+        1,
+    )
