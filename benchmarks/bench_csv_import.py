@@ -27,6 +27,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,12 +146,13 @@ def _import(path: Path, warehouse_url: str) -> dict[str, Any]:
     return {"seconds": seconds, "cpu_seconds": cpu_seconds, "counts": outcome.counts}
 
 
-def _in_child(task: str, *args: str) -> tuple[dict[str, Any], int]:
-    """Runs a task in a fresh interpreter; (its result, its peak RSS in KiB)."""
+def _in_child(task: str, *args: str) -> dict[str, Any]:
+    """Runs a task in a fresh interpreter; its result, with its peak RSS in KiB."""
     measured = run_measured(
         [sys.executable, "-m", "benchmarks.bench_csv_import", task, *args], cwd=ROOT, capture=True
     )
-    return json.loads(measured.stdout.strip().splitlines()[-1]), measured.peak_rss_kib
+    result = json.loads(measured.stdout.strip().splitlines()[-1])
+    return result | {"peak_rss_kib": measured.peak_rss_kib}
 
 
 def main() -> dict[str, Any]:
@@ -158,62 +160,32 @@ def main() -> dict[str, Any]:
         path = Path(tmp) / "users.csv"
         write_file(path)
         size_mb = path.stat().st_size / 1e6
-        first, baseline_rss = _in_child("read_csv", str(path))
-        upload, upload_rss = _in_child("import", str(path), f"sqlite:///{tmp}/warehouse.db")
-        floor, floor_rss = _in_child("floor", str(path), f"sqlite:///{tmp}/floor.db")
-        reads = [first] + [_in_child("read_csv", str(path))[0] for _ in range(2)]
+        first = _in_child("read_csv", str(path))
+        upload = _in_child("import", str(path), f"sqlite:///{tmp}/warehouse.db")
+        floor = _in_child("floor", str(path), f"sqlite:///{tmp}/floor.db")
+        reads = [first] + [_in_child("read_csv", str(path)) for _ in range(2)]
     wall = min(read["seconds"] for read in reads)
     cpu = min(read["cpu_seconds"] for read in reads)
+    measured = {"upload": upload, "floor: read_csv + executemany": floor}
+
+    def line(metric: str, of: Callable[[dict[str, Any]], float], read_csv: Any, target: str = ""):
+        """One row of the table: `of` applied to the upload's and the floor's figures."""
+        figures = {name: round(of(figures), 2) for name, figures in measured.items()}
+        return {"metric": metric, **figures, "pandas.read_csv": read_csv, "target": target}
+
     rows = [
-        {
-            "metric": "duration (s)",
-            "upload": round(upload["seconds"], 2),
-            "floor: read_csv + executemany": round(floor["seconds"], 2),
-            "pandas.read_csv": round(wall, 2),
-            "target": "",
-        },
-        {
-            "metric": "÷ read_csv",
-            "upload": round(upload["seconds"] / wall, 2),
-            "floor: read_csv + executemany": round(floor["seconds"] / wall, 2),
-            "pandas.read_csv": 1.0,
-            "target": "≤ 5",
-        },
-        {
-            "metric": "upload ÷ floor",
-            "upload": round(upload["seconds"] / floor["seconds"], 2),
-            "floor: read_csv + executemany": 1.0,
-            "pandas.read_csv": "",
-            "target": "",
-        },
-        {
-            "metric": "CPU time (s)",
-            "upload": round(upload["cpu_seconds"], 2),
-            "floor: read_csv + executemany": round(floor["cpu_seconds"], 2),
-            "pandas.read_csv": round(cpu, 2),
-            "target": "",
-        },
-        {
-            "metric": "÷ read_csv, CPU time",
-            "upload": round(upload["cpu_seconds"] / cpu, 2),
-            "floor: read_csv + executemany": round(floor["cpu_seconds"] / cpu, 2),
-            "pandas.read_csv": 1.0,
-            "target": "",
-        },
-        {
-            "metric": "peak RSS (MiB)",
-            "upload": round(upload_rss / 1024),
-            "floor: read_csv + executemany": round(floor_rss / 1024),
-            "pandas.read_csv": round(baseline_rss / 1024),
-            "target": "≤ 1536",
-        },
-        {
-            "metric": "rows per second",
-            "upload": round(ROWS / upload["seconds"]),
-            "floor: read_csv + executemany": round(ROWS / floor["seconds"]),
-            "pandas.read_csv": round(ROWS / wall),
-            "target": "",
-        },
+        line("duration (s)", lambda m: m["seconds"], round(wall, 2)),
+        line("÷ read_csv", lambda m: m["seconds"] / wall, 1.0, "≤ 5"),
+        line("÷ floor", lambda m: m["seconds"] / floor["seconds"], ""),
+        line("CPU time (s)", lambda m: m["cpu_seconds"], round(cpu, 2)),
+        line("÷ read_csv, CPU time", lambda m: m["cpu_seconds"] / cpu, 1.0),
+        line(
+            "peak RSS (MiB)",
+            lambda m: round(m["peak_rss_kib"] / 1024),
+            round(first["peak_rss_kib"] / 1024),
+            "≤ 1536",
+        ),
+        line("rows per second", lambda m: round(ROWS / m["seconds"]), round(ROWS / wall)),
     ]
     return {
         "title": "CSV upload: validate and import 1M users on SQLite",
