@@ -199,10 +199,10 @@ def main() -> dict[str, Any]:
             "side runs in its own process; durations exclude interpreter start-up, peak RSS "
             "includes it. CPU time (each process's own) is shown beside wall time, which other "
             "processes busy on the machine inflate. The floor writes the same rows into the same "
-            "empty tables (their keys and indexes included) with sqlite3's executemany, with "
-            "the upload's page cache, and does "
-            "nothing else: no validation, no de-duplication, no staging; it is what SQLite's "
-            "writes cost on this machine, whatever the import does. read_csv runs (s): "
+            "empty tables (their keys and indexes included) with sqlite3's executemany and the "
+            "upload's page cache, and does nothing else: no validation, no de-duplication, no "
+            "staging; it is what SQLite's writes cost on this machine, whatever the import "
+            "does. read_csv runs (s): "
             + ", ".join(f"{read['seconds']:.2f}" for read in reads)
             + "."
         ),

@@ -2,10 +2,10 @@
 
 Each store is built in a fresh subprocess, which reports its own wall time; its peak RSS is
 measured by `benchmarks.peak_rss`, so neither measurement carries the other's memory, nor the
-benchmark run's. The baseline (the naive
-store) holds the very same generated records as one Python dict per record; its build time is
-the generation plus that materialisation. Both also time one incremental-sync filter
-(`updated_on_or_after`) over all enrollments, the query the simulator answers most.
+benchmark run's. The baseline (the naive store) holds the very same generated records as one
+Python dict per record; its build time is the generation plus that materialisation. Both also
+time one incremental-sync filter (`updated_on_or_after`) over all enrollments, the query the
+simulator answers most.
 
     ./scripts/uv run --frozen python -m benchmarks.bench_simulator_generation
 """

@@ -22,10 +22,9 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Measured:
-    """What a measured command printed, how it ended, how long it took and its peak RSS."""
+    """What a measured command printed, how long it took and its peak RSS."""
 
     stdout: str
-    exit_code: int
     seconds: float
     peak_rss_kib: int
 
@@ -60,14 +59,9 @@ def _trampoline(report: str, command: list[str]) -> int:
     started = time.perf_counter()
     child = subprocess.Popen(command)
     _, status, usage = os.wait4(child.pid, 0)
-    exit_code = os.waitstatus_to_exitcode(status)
-    figures = {
-        "exit_code": exit_code,
-        "seconds": time.perf_counter() - started,
-        "peak_rss_kib": usage.ru_maxrss,
-    }
+    figures = {"seconds": time.perf_counter() - started, "peak_rss_kib": usage.ru_maxrss}
     Path(report).write_text(json.dumps(figures))
-    return exit_code
+    return os.waitstatus_to_exitcode(status)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def _enrolled_members(store: DashboardStore, at: dt.datetime) -> sa.CTE:
     enrollment in the product, bought or not.
 
     Materialised on PostgreSQL: left free, its planner may join every enrollment to every team
-    that bought the course first (hundreds of millions of rows; 145 s instead of 1 s on the
+    that bought the course first (hundreds of millions of rows; 145 s instead of 2 s on the
     seat usage benchmark), because it underestimates the (team, product) purchases."""
     members, users = store.table("dashboard_team_members"), store.table("dashboard_users")
     enrollments = store.table("thinkific_enrollments")
