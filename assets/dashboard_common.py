@@ -7,6 +7,7 @@ from typing import Any
 from dagster import AssetKey, MetadataValue, TableColumn, TableRecord, TableSchema, asset
 
 from assets.conventions import DASHBOARD_GROUP, NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP
+from assets.failures import with_known_failures
 from assets.table_metadata import column_schema
 
 KINDS = {"python", "sql"}
@@ -25,8 +26,9 @@ def dashboard_key(entity: str) -> AssetKey:
 def dashboard_asset(
     name: str, description: str, deps: Sequence[AssetKey], **options: Any
 ) -> Callable[..., Any]:
-    """The decorator dashboard assets share: key prefix, group, owner, kinds, freshness."""
-    return asset(
+    """The decorator dashboard assets share: key prefix, group, owner, kinds, freshness, and
+    failures that name their cause (`assets.failures`)."""
+    decorate = asset(
         name=name,
         key_prefix=[DASHBOARD_GROUP],
         group_name=DASHBOARD_GROUP,
@@ -36,6 +38,7 @@ def dashboard_asset(
         freshness_policy=NIGHTLY_FRESHNESS,
         **{"kinds": KINDS, **options},
     )
+    return lambda compute: decorate(with_known_failures(compute))
 
 
 def table_metadata(table: str, rows: int, started: float) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from pydantic import Field
 
 from assets.conventions import API_RETRY_POLICY, THINKIFIC_POOL
 from assets.dashboard_common import dashboard_asset, dashboard_key, metadata_table, thinkific_key
-from assets.stream_load import no_step_retry_for_permanent_errors
 from resources.dashboard_seats import adopt_enrollments, count_adoptable
 from resources.dashboard_store import DashboardStore, utc_now
 from resources.enrollment_push import PlannedPush, PushResult, plan, push
@@ -100,17 +99,16 @@ def seat_assignments(
     adopted = adopt_enrollments(store, at) if pulls else 0
     results: list[PushResult] = []
     if pushes:
-        with no_step_retry_for_permanent_errors():
-            results = push(
-                store,
-                warehouse,
-                thinkific.get_client(context.log),
-                context.run.run_id,
-                at,
-                on_result=lambda r: context.log.info(
-                    f"push {r.candidate.email} -> {r.candidate.product_name}: {r.outcome}"
-                ),
-            )
+        results = push(
+            store,
+            warehouse,
+            thinkific.get_client(context.log),
+            context.run.run_id,
+            at,
+            on_result=lambda r: context.log.info(
+                f"push {r.candidate.email} -> {r.candidate.product_name}: {r.outcome}"
+            ),
+        )
     yield MaterializeResult(
         metadata={
             "direction": config.direction,

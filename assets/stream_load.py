@@ -16,27 +16,21 @@ read, and the next run reads again.
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dagster import Failure, MaterializeResult, MetadataValue
+from dagster import MaterializeResult, MetadataValue
 
 from assets.prefetch import prefetched
 from assets.table_metadata import column_schema
 from resources.crash_points import crash_point
 from resources.thinkific import (
-    ThinkificAuthenticationError,
-    ThinkificBadRequestError,
     ThinkificClient,
-    ThinkificForbiddenError,
     ThinkificNotFoundError,
-    ThinkificRedirectError,
-    ThinkificValidationError,
 )
 from resources.warehouse import LoadResult, SnapshotLoader, WarehouseResource
-from schemas.tables import RecordValidationError
 from schemas.thinkific import to_frame
 
 Records = list[dict[str, Any]]
@@ -86,30 +80,6 @@ def _fingerprint(listings: Sequence[Listing]) -> str:
     """Identifies what is being read, so a checkpoint is only resumed by the same read."""
     described = [[listing.path, sorted(listing.params.items())] for listing in listings]
     return hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()[:16]
-
-
-PERMANENT_ERRORS = (
-    ThinkificAuthenticationError,
-    ThinkificForbiddenError,
-    ThinkificRedirectError,
-    ThinkificBadRequestError,
-    ThinkificValidationError,
-    RecordValidationError,
-)
-"""Errors that a retry of the step cannot fix: credentials, plan, configuration, bad data."""
-
-
-@contextmanager
-def no_step_retry_for_permanent_errors() -> Iterator[None]:
-    """Turn permanent errors into a Dagster `Failure` that the step's RetryPolicy does not retry.
-
-    Transient trouble that outlasted the client's own retries (an outage) still propagates as
-    is, so the RetryPolicy tries the step again later.
-    """
-    try:
-        yield
-    except PERMANENT_ERRORS as error:
-        raise Failure(description=str(error), allow_retries=False) from error
 
 
 def _stage_listing(
@@ -180,7 +150,7 @@ def load_listings(
     """
     started = time.monotonic()
     fingerprint = _fingerprint(listings)
-    with no_step_retry_for_permanent_errors(), warehouse.snapshot(table, resumable=True) as load:
+    with warehouse.snapshot(table, resumable=True) as load:
         saved = load.checkpoint
         resumed = bool(saved and saved.get("fingerprint") == fingerprint)
         if resumed:

@@ -24,7 +24,9 @@ from assets.conventions import (
     THINKIFIC_GROUP,
     THINKIFIC_POOL,
 )
+from assets.failures import with_known_failures
 from assets.stream_load import Listing, load_derived, load_listings
+from assets.thinkific_checks import primary_key_spec, with_primary_key_check
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
 
@@ -32,8 +34,10 @@ KINDS = {"thinkific", "python", "sql"}
 
 
 def thinkific_asset(name: str, description: str, deps: list[str] | None = None):
-    """The decorator every extraction asset shares: key prefix, group, pool, retries, freshness."""
-    return asset(
+    """The decorator every extraction asset shares: key prefix, group, pool, retries, freshness,
+    and the primary-key check (its result attached with `with_primary_key_check`); failures
+    name their cause (`assets.failures`)."""
+    decorate = asset(
         name=name,
         key_prefix=[THINKIFIC_GROUP],
         group_name=THINKIFIC_GROUP,
@@ -44,7 +48,9 @@ def thinkific_asset(name: str, description: str, deps: list[str] | None = None):
         pool=THINKIFIC_POOL,
         retry_policy=API_RETRY_POLICY,
         freshness_policy=NIGHTLY_FRESHNESS,
+        check_specs=[primary_key_spec(name)],
     )
+    return lambda compute: decorate(with_known_failures(compute))
 
 
 def list_stream_asset(stream: str, path: str, description: str) -> AssetsDefinition:
@@ -56,7 +62,8 @@ def list_stream_asset(stream: str, path: str, description: str) -> AssetsDefinit
     ) -> MaterializeResult:
         client = thinkific.get_client(context.log)
         listing = Listing(path, label=stream)
-        return load_listings(warehouse, client, f"thinkific_{stream}", [listing], log=context.log)
+        result = load_listings(warehouse, client, f"thinkific_{stream}", [listing], log=context.log)
+        return with_primary_key_check(result, warehouse, stream)
 
     return _asset
 
@@ -112,7 +119,8 @@ def enrollments(
         reason = "full refresh requested" if full else "no watermark yet"
         context.log.info(f"enrollments: reading everything ({reason})")
         listing = Listing("/enrollments", label="enrollments")
-        return load_listings(warehouse, client, table, [listing], log=context.log)
+        result = load_listings(warehouse, client, table, [listing], log=context.log)
+        return with_primary_key_check(result, warehouse, "enrollments")
     since = watermark.date().isoformat()
     context.log.info(
         f"enrollments: reading those updated on or after {since} (watermark {watermark})"
@@ -120,7 +128,8 @@ def enrollments(
     listing = Listing(
         "/enrollments", label="enrollments", params={"query[updated_on_or_after]": since}
     )
-    return load_listings(warehouse, client, table, [listing], log=context.log, incremental=True)
+    result = load_listings(warehouse, client, table, [listing], log=context.log, incremental=True)
+    return with_primary_key_check(result, warehouse, "enrollments")
 
 
 def _per_group(
@@ -168,7 +177,8 @@ def group_memberships(
     listings = _per_group(warehouse, "group_memberships", _members_listing)
     client = thinkific.get_client(context.log)
     table = "thinkific_group_memberships"
-    return load_listings(warehouse, client, table, listings, log=context.log)
+    result = load_listings(warehouse, client, table, listings, log=context.log)
+    return with_primary_key_check(result, warehouse, "group_memberships")
 
 
 @thinkific_asset(
@@ -182,7 +192,8 @@ def group_analysts(
     listings = _per_group(warehouse, "group_analysts", _analysts_listing)
     client = thinkific.get_client(context.log)
     table = "thinkific_group_analysts"
-    return load_listings(warehouse, client, table, listings, log=context.log)
+    result = load_listings(warehouse, client, table, listings, log=context.log)
+    return with_primary_key_check(result, warehouse, "group_analysts")
 
 
 @thinkific_asset(
@@ -221,7 +232,8 @@ def bundles(
         )
         for number, bundle_id in enumerate(bundle_ids, start=1)
     ]
-    return load_listings(warehouse, client, "thinkific_bundles", listings, log=context.log)
+    result = load_listings(warehouse, client, "thinkific_bundles", listings, log=context.log)
+    return with_primary_key_check(result, warehouse, "bundles")
 
 
 @asset(
@@ -234,7 +246,9 @@ def bundles(
     kinds={"python", "sql"},
     owners=[OWNER],
     freshness_policy=NIGHTLY_FRESHNESS,
+    check_specs=[primary_key_spec("bundle_courses")],
 )
+@with_known_failures
 def bundle_courses(warehouse: WarehouseResource) -> MaterializeResult:
     frame = warehouse.read_frame("thinkific_bundles", decode_arrays=True)
     links = [
@@ -242,7 +256,8 @@ def bundle_courses(warehouse: WarehouseResource) -> MaterializeResult:
         for bundle_id, course_ids in frame[["id", "course_ids"]].itertuples(index=False)
         for course_id in course_ids
     ]
-    return load_derived(warehouse, "thinkific_bundle_courses", links)
+    result = load_derived(warehouse, "thinkific_bundle_courses", links)
+    return with_primary_key_check(result, warehouse, "bundle_courses")
 
 
 thinkific_assets = [

@@ -17,7 +17,6 @@ log a warning, and the rest of the sync carries on.
 
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from dagster import (
@@ -26,7 +25,6 @@ from dagster import (
     AssetObservation,
     AssetSpec,
     Config,
-    Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
@@ -40,9 +38,10 @@ from assets.conventions import (
     THINKIFIC_GROUP,
     THINKIFIC_POOL,
 )
-from assets.stream_load import load_metadata, no_step_retry_for_permanent_errors
+from assets.failures import with_known_failures
+from assets.stream_load import load_metadata
+from assets.thinkific_checks import primary_key_spec, with_primary_key_check
 from resources.thinkific import ThinkificGraphQLClient, ThinkificResource
-from resources.thinkific_graphql_errors import ThinkificPartialAnswerError
 from resources.thinkific_graphql_stats import GraphQLStats
 from resources.thinkific_learning import (
     certificate_pages,
@@ -103,10 +102,12 @@ def _spec(key: AssetKey, description: str) -> AssetSpec:
             "its quiz and user, from Thinkific's GraphQL API.",
         ),
     ],
+    check_specs=[primary_key_spec("certificates"), primary_key_spec("quiz_results")],
     can_subset=True,
     pool=THINKIFIC_POOL,
     retry_policy=API_RETRY_POLICY,
 )
+@with_known_failures
 def certificates_and_quiz_results(
     context: AssetExecutionContext,
     config: LearningRecordsConfig,
@@ -153,28 +154,18 @@ def _load(
     """A complete snapshot, or with `only_users` an upsert of those users' rows. A failure
     while paging (a partial answer, say) loads nothing: the table keeps what it had."""
     before, started = client.stats, time.monotonic()
-    with no_step_retry_for_permanent_errors(), _partial_answers_end_the_step():
-        if only_users:
-            result = warehouse.upsert(table, to_frame(table, [r for page in pages for r in page]))
-        else:
-            result = _snapshot(warehouse, table, pages)
+    if only_users:
+        result = warehouse.upsert(table, to_frame(table, [r for page in pages for r in page]))
+    else:
+        result = _snapshot(warehouse, table, pages)
     metadata = {
         **load_metadata(warehouse, table, result, time.monotonic() - started),
         "load": f"refresh of {len(only_users)} users" if only_users else "complete snapshot",
         **graphql_metadata(client.stats.since(before)),
     }
-    return MaterializeResult(asset_key=key, metadata=metadata)
-
-
-@contextmanager
-def _partial_answers_end_the_step() -> Iterator[None]:
-    """A partial answer that outlasted the client's retries (half a minute of backoff) is
-    Thinkific failing on some record, not an outage: a step retry would meet it again, so the
-    step fails for good and the next scheduled run tries again."""
-    try:
-        yield
-    except ThinkificPartialAnswerError as error:
-        raise Failure(description=str(error), allow_retries=False) from error
+    return with_primary_key_check(
+        MaterializeResult(asset_key=key, metadata=metadata), warehouse, key.path[-1]
+    )
 
 
 def _snapshot(warehouse: WarehouseResource, table: str, pages: Iterable[Records]) -> LoadResult:

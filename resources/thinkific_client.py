@@ -25,6 +25,7 @@ from urllib3.util.retry import Retry
 
 from resources.rate_limit import reset_wait, shared_bucket
 from resources.redaction import RedactingLogger, Redactor, redact_third_party_logs
+from resources.thinkific_breaker import SiteBreaker
 from resources.thinkific_errors import (
     ThinkificError,
     ThinkificUnavailableError,
@@ -89,6 +90,19 @@ class Endpoint:
         return self.method in IDEMPOTENT_METHODS
 
 
+PAGE_PROGRESS = "thinkific_page"
+"""The attribute of a page's progress log record that holds its `PageProgress`, for a display
+that draws progress (the main command's) without reading it out of the message."""
+
+
+@dataclass(frozen=True)
+class PageProgress:
+    stream: str
+    page: int
+    total_pages: int | None
+    rows: int
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a list endpoint."""
@@ -102,7 +116,8 @@ class Page:
 class ThinkificClient:
     """Talks to one Thinkific site. Create it with `ThinkificResource.get_client()`.
 
-    `sleep` and `clock` (epoch seconds) exist so tests can wait on a simulated clock.
+    `breaker` is shared by the clients of one run (see `thinkific_breaker`); `sleep` and `clock`
+    (epoch seconds) exist so tests can wait on a simulated clock.
     """
 
     def __init__(
@@ -110,10 +125,12 @@ class ThinkificClient:
         settings: ClientSettings,
         log: logging.Logger | None = None,
         *,
+        breaker: SiteBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
+        self._breaker = breaker or SiteBreaker()
         self._base_url = settings.base_url.rstrip("/")
         secrets = [settings.api_key, settings.access_token]
         self._redact = Redactor(secrets)
@@ -182,6 +199,7 @@ class ThinkificClient:
                 number,
                 "?" if total_pages is None else total_pages,
                 rows,
+                extra={PAGE_PROGRESS: PageProgress(stream, number, total_pages, rows)},
             )
             yield Page(items, number, total_pages, _whole_number(pagination.get("total_items")))
             next_page = _whole_number(pagination.get("next_page"))
@@ -237,8 +255,19 @@ class ThinkificClient:
     def _call(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
     ) -> Any:
-        """One logical request: send, retry what deserves it, return the decoded JSON answer."""
+        """One logical request, unless the run already knows the site is failing."""
         endpoint = Endpoint(method, path)
+        self._breaker.check(str(endpoint))
+        try:
+            return self._call_with_retries(endpoint, params, body)
+        except ThinkificError as error:
+            self._breaker.record(error)
+            raise
+
+    def _call_with_retries(
+        self, endpoint: Endpoint, params: dict[str, Any] | None, body: Any
+    ) -> Any:
+        """Send, retry what deserves it, return the decoded JSON answer."""
         retry: Retry = self._retry
         rate_limit_waits = 0
         while True:

@@ -17,7 +17,13 @@ _UNNAMED_KEYS = frozenset({"error", "errors", "base"})
 
 
 class ThinkificError(Exception):
-    """Any failure talking to Thinkific; `endpoint` reads like `GET /users`."""
+    """Any failure talking to Thinkific; `endpoint` reads like `GET /users`.
+
+    `short_circuited` marks an error raised again for another request without sending it,
+    because the run already met it (see `thinkific_breaker`).
+    """
+
+    short_circuited: bool = False
 
     def __init__(self, message: str, endpoint: str = "", status: int | None = None) -> None:
         super().__init__(message)
