@@ -13,7 +13,7 @@ from typing import Literal
 from dagster import AssetExecutionContext, AssetObservation, Config, MaterializeResult
 from pydantic import Field
 
-from assets.conventions import API_RETRY_POLICY, THINKIFIC_POOL
+from assets.conventions import THINKIFIC_POOL
 from assets.dashboard_common import dashboard_asset, dashboard_key, metadata_table, thinkific_key
 from resources.dashboard_seats import adopt_enrollments, count_adoptable
 from resources.dashboard_store import DashboardStore, utc_now
@@ -75,7 +75,6 @@ def _result_rows(results: list[PushResult]) -> list[dict[str, str]]:
     kinds={"thinkific", "python", "sql"},
     output_required=False,
     pool=THINKIFIC_POOL,
-    retry_policy=API_RETRY_POLICY,
 )
 def seat_assignments(
     context: AssetExecutionContext,

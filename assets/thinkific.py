@@ -18,7 +18,6 @@ from dagster import (
 from pydantic import Field
 
 from assets.conventions import (
-    API_RETRY_POLICY,
     NIGHTLY_FRESHNESS,
     OWNER,
     THINKIFIC_GROUP,
@@ -34,7 +33,7 @@ KINDS = {"thinkific", "python", "sql"}
 
 
 def thinkific_asset(name: str, description: str, deps: list[str] | None = None):
-    """The decorator every extraction asset shares: key prefix, group, pool, retries, freshness,
+    """The decorator every extraction asset shares: key prefix, group, pool, freshness,
     and the primary-key check (its result attached with `with_primary_key_check`); failures
     name their cause (`assets.failures`)."""
     decorate = asset(
@@ -46,7 +45,6 @@ def thinkific_asset(name: str, description: str, deps: list[str] | None = None):
         kinds=KINDS,
         owners=[OWNER],
         pool=THINKIFIC_POOL,
-        retry_policy=API_RETRY_POLICY,
         freshness_policy=NIGHTLY_FRESHNESS,
         check_specs=[primary_key_spec(name)],
     )

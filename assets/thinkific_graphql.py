@@ -32,7 +32,6 @@ from dagster import (
 from pydantic import Field
 
 from assets.conventions import (
-    API_RETRY_POLICY,
     NIGHTLY_FRESHNESS,
     OWNER,
     THINKIFIC_GROUP,
@@ -105,7 +104,6 @@ def _spec(key: AssetKey, description: str) -> AssetSpec:
     check_specs=[primary_key_spec("certificates"), primary_key_spec("quiz_results")],
     can_subset=True,
     pool=THINKIFIC_POOL,
-    retry_policy=API_RETRY_POLICY,
 )
 @with_known_failures
 def certificates_and_quiz_results(

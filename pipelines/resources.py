@@ -18,12 +18,44 @@ REAL_THINKIFIC_GRAPHQL_URL = "https://api.thinkific.com/stable/graphql"
 DEFAULT_REQUESTS_PER_MINUTE = 120
 
 
+class SettingError(ValueError):
+    """An environment variable whose value cannot be used; the message names it and the fix."""
+
+
+def env_number(name: str, kind: type[int] | type[float], default: int | float | None = None):
+    """The number in environment variable `name` (None or `default` when unset or empty)."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingError(
+            f"{name}={raw!r} is not a{'n integer' if kind is int else ' number'}: set it to one, "
+            "or unset it for the default"
+        ) from None
+    if value <= 0:
+        raise SettingError(f"{name}={raw!r} must be above zero, or unset for the default")
+    return value
+
+
 def _env_or_default(name: str, default: str) -> str | EnvVar:
     return EnvVar(name) if os.environ.get(name) else default
 
 
+RETRY_SETTINGS = {
+    "max_attempts": ("THINKIFIC_MAX_ATTEMPTS", int),
+    "backoff_seconds": ("THINKIFIC_BACKOFF_SECONDS", float),
+}
+"""How patient the client is with transient failures (setting -> variable, type)."""
+
+
 def thinkific_resource() -> ThinkificResource:
-    optional = {}
+    optional: dict[str, object] = {
+        name: env_number(variable, kind)
+        for name, (variable, kind) in RETRY_SETTINGS.items()
+        if os.environ.get(variable)
+    }
     if os.environ.get("THINKIFIC_ACCESS_TOKEN"):
         optional["access_token"] = EnvVar("THINKIFIC_ACCESS_TOKEN")
     return ThinkificResource(
@@ -31,8 +63,8 @@ def thinkific_resource() -> ThinkificResource:
         subdomain=EnvVar("THINKIFIC_SUBDOMAIN"),
         base_url=os.environ.get("THINKIFIC_BASE_URL") or REAL_THINKIFIC_BASE_URL,
         graphql_url=os.environ.get("THINKIFIC_GRAPHQL_URL") or REAL_THINKIFIC_GRAPHQL_URL,
-        requests_per_minute=int(
-            os.environ.get("THINKIFIC_REQUESTS_PER_MINUTE") or DEFAULT_REQUESTS_PER_MINUTE
+        requests_per_minute=env_number(
+            "THINKIFIC_REQUESTS_PER_MINUTE", int, DEFAULT_REQUESTS_PER_MINUTE
         ),
         **optional,
     )

@@ -9,7 +9,7 @@ import logging
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
-from resources.thinkific_breaker import DEFAULT_COOLOFF_SECONDS, SiteBreaker
+from resources.thinkific_breaker import SiteBreaker
 from resources.thinkific_client import ClientSettings, Page, ThinkificClient
 from resources.thinkific_errors import (
     ThinkificAuthenticationError,
@@ -98,13 +98,6 @@ class ThinkificResource(ConfigurableResource):
     max_rate_limit_retries: int = Field(
         default=20, ge=0, description="Consecutive 429s tolerated for one request."
     )
-    outage_cooloff_seconds: float = Field(
-        default=DEFAULT_COOLOFF_SECONDS,
-        ge=0,
-        description="After a request gave up on an unavailable site, the run's other requests "
-        "fail at once for this long instead of each waiting out the whole retry budget.",
-    )
-
     _breaker: SiteBreaker | None = PrivateAttr(default=None)
 
     def get_client(self, log: logging.Logger | None = None) -> ThinkificClient:
@@ -113,13 +106,18 @@ class ThinkificResource(ConfigurableResource):
         Every client of this resource (of one run) shares one `SiteBreaker`: a 401 or an outage
         met by one step ends the others at once, with the same error.
         """
+        return ThinkificClient(self.client_settings(), log, breaker=self.breaker)
+
+    @property
+    def breaker(self) -> SiteBreaker:
+        """The run's memory of how the site failed, shared by its REST and GraphQL clients."""
         if self._breaker is None:
-            self._breaker = SiteBreaker(self.outage_cooloff_seconds)
-        return ThinkificClient(self.client_settings(), log, breaker=self._breaker)
+            self._breaker = SiteBreaker()
+        return self._breaker
 
     def get_graphql_client(self, log: logging.Logger | None = None) -> ThinkificGraphQLClient:
         """A GraphQL client (certificates, quiz results); needs `access_token`."""
-        return ThinkificGraphQLClient(self.graphql_settings(), log)
+        return ThinkificGraphQLClient(self.graphql_settings(), log, breaker=self.breaker)
 
     def graphql_settings(self) -> GraphQLSettings:
         if not self.access_token:

@@ -30,6 +30,7 @@ from resources.thinkific_errors import (
     ThinkificError,
     ThinkificUnavailableError,
     error_for_response,
+    unavailable_advice,
 )
 from resources.thinkific_retry import (
     IDEMPOTENT_METHODS,
@@ -257,11 +258,11 @@ class ThinkificClient:
     ) -> Any:
         """One logical request, unless the run already knows the site is failing."""
         endpoint = Endpoint(method, path)
-        self._breaker.check(str(endpoint))
+        self._breaker.check(str(endpoint), "rest")
         try:
             return self._call_with_retries(endpoint, params, body)
         except ThinkificError as error:
-            self._breaker.record(error)
+            self._breaker.record(error, "rest")
             raise
 
     def _call_with_retries(
@@ -358,11 +359,13 @@ class ThinkificClient:
         return retry
 
     def _unavailable(self, endpoint: Endpoint, cause: str) -> ThinkificUnavailableError:
+        advice = unavailable_advice(
+            cause, self._base_url, "THINKIFIC_BASE_URL", "https://api.thinkific.com/api/public/v1"
+        )
         return ThinkificUnavailableError(
             self._redact(
                 f"{endpoint} still failing after {self._settings.max_attempts} attempts "
-                f"(last: {cause}). Thinkific or the network to it is having trouble: run again "
-                "later, and check Thinkific's status page if it persists."
+                f"(last: {cause}). {advice}"
             ),
             str(endpoint),
         )

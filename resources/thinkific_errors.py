@@ -75,6 +75,24 @@ class ThinkificUnavailableError(ThinkificError):
     budget ran out."""
 
 
+_NO_CONNECTION_SIGNS = ("NewConnectionError", "NameResolutionError", "Connection refused")
+"""Causes that mean no server answered at all (a wrong URL, a proxy), rather than a sick one."""
+
+
+def unavailable_advice(cause: str, url: str, setting: str, example: str) -> str:
+    """What to do after retries ran out on `cause`: check `setting` when nothing answered at
+    `url` at all, else wait for Thinkific."""
+    if any(sign in cause for sign in _NO_CONNECTION_SIGNS):
+        return (
+            f"Nothing answered at {url}: check {setting} (it should look like {example}) and "
+            "the network or proxy to it."
+        )
+    return (
+        "Thinkific or the network to it is having trouble: run again later (the rerun resumes), "
+        "and check Thinkific's status page if it persists."
+    )
+
+
 def error_messages(body: Any, field: str | None = None) -> list[str]:
     """Every message in a Thinkific error body, as `field: message` where a field is named.
 

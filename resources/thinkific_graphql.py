@@ -27,7 +27,12 @@ from urllib3.util.retry import Retry
 
 from resources.graphql_budget import CostBudget
 from resources.redaction import RedactingLogger, Redactor, redact_third_party_logs
-from resources.thinkific_errors import ThinkificError, ThinkificUnavailableError
+from resources.thinkific_breaker import SiteBreaker
+from resources.thinkific_errors import (
+    ThinkificError,
+    ThinkificUnavailableError,
+    unavailable_advice,
+)
 from resources.thinkific_graphql_errors import (
     ThinkificGraphQLQueryError,
     ThinkificPartialAnswerError,
@@ -74,7 +79,8 @@ class _PartialAnswer(_Retryable):
 class ThinkificGraphQLClient:
     """Asks one site's GraphQL API. Create it with `ThinkificResource.get_graphql_client()`.
 
-    `sleep` and `clock` (epoch seconds) exist so tests can wait on a simulated clock.
+    `breaker` is shared with the run's REST clients (see `thinkific_breaker`); `sleep` and
+    `clock` (epoch seconds) exist so tests can wait on a simulated clock.
     """
 
     def __init__(
@@ -82,10 +88,12 @@ class ThinkificGraphQLClient:
         settings: GraphQLSettings,
         log: logging.Logger | None = None,
         *,
+        breaker: SiteBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
+        self._breaker = breaker or SiteBreaker()
         self._redact = Redactor([settings.access_token])
         redact_third_party_logs([settings.access_token])
         self._log = RedactingLogger(log or logging.getLogger(__name__), self._redact)
@@ -120,6 +128,16 @@ class ThinkificGraphQLClient:
         `name` also keys the budget's expected cost: give each query shape its own name.
         """
         endpoint = f"GraphQL {name}"
+        self._breaker.check(endpoint, "graphql")
+        try:
+            return self._query_with_retries(endpoint, name, document, variables)
+        except ThinkificError as error:
+            self._breaker.record(error, "graphql")
+            raise
+
+    def _query_with_retries(
+        self, endpoint: str, name: str, document: str, variables: dict[str, Any] | None
+    ) -> Any:
         retry: Retry = self._retry
         rate_limit_waits = 0
         while True:
@@ -209,10 +227,15 @@ class ThinkificGraphQLClient:
                     "later; if it persists, report it to Thinkific support.",
                     endpoint,
                 ) from None
+            advice = unavailable_advice(
+                str(reason),
+                self._settings.url,
+                "THINKIFIC_GRAPHQL_URL",
+                "https://api.thinkific.com/stable/graphql",
+            )
             raise ThinkificUnavailableError(
                 self._redact(
-                    f"{endpoint} still failing after {attempts} attempts (last: {reason}). "
-                    "Thinkific or the network to it is having trouble: run again later."
+                    f"{endpoint} still failing after {attempts} attempts (last: {reason}). {advice}"
                 ),
                 endpoint,
             ) from None

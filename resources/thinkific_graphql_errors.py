@@ -18,6 +18,7 @@ from resources.thinkific_errors import (
     ThinkificRedirectError,
     describe_body,
     error_for_response,
+    error_messages,
 )
 
 RATE_LIMITED = "RATE_LIMITED"
@@ -114,14 +115,13 @@ def graphql_error_for_response(
 
 
 def _messages(body_text: str) -> list[str]:
-    """The `errors[].message`s of a GraphQL error body; none when it is not one."""
+    """The `errors[].message`s of a GraphQL error body, else the messages of a REST-shaped one
+    (`{"error": ...}`, which Thinkific's gateway answers for a plan or a token it refuses)."""
     try:
         body = json.loads(body_text)
     except ValueError:
         return []
     errors = body.get("errors") if isinstance(body, Mapping) else None
-    if isinstance(errors, list):
-        return [
-            str(e.get("message")) for e in errors if isinstance(e, Mapping) and e.get("message")
-        ]
-    return []
+    if isinstance(errors, list) and all(isinstance(e, Mapping) for e in errors):
+        return [str(e.get("message")) for e in errors if e.get("message")]
+    return error_messages(body)

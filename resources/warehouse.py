@@ -49,6 +49,7 @@ from resources.crash_points import crash_point
 from resources.redaction import Redactor
 from resources.warehouse_copy import copy_text as copy_text_into
 from resources.warehouse_copy import temporary_table_like
+from resources.warehouse_errors import WarehouseProblem, warehouse_problem
 from resources.warehouse_rows import batches, copy_text, plain_records, sqlite_rows, sqlite_values
 from schemas.tables import VALIDATED_FOR, ColumnKind, TableSpec
 from schemas.thinkific import TABLES, get_table, to_frame
@@ -97,7 +98,15 @@ class LoadResult:
 
 
 class WarehouseError(RuntimeError):
-    """A warehouse problem the caller can act on; never carries the URL's password."""
+    """A warehouse problem the caller can act on; never carries the URL's password.
+
+    `problem` is the recognised cause of the database error behind it, if any (the driver's
+    error itself is not kept: its text may carry connection details).
+    """
+
+    def __init__(self, message: str, problem: WarehouseProblem | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +244,8 @@ def _connection(engine: sa.Engine, *, write: bool) -> Iterator[sa.Connection]:
         redact = Redactor([engine.url.password])
         raise WarehouseError(
             f"cannot connect to the warehouse at {engine.url.render_as_string(hide_password=True)}"
-            f": {redact(str(error.orig))}"
+            f": {redact(str(error.orig))}",
+            warehouse_problem(error),
         ) from None
     with connection:
         connection.execution_options(**{WRITE_OPTION: write})

@@ -7,6 +7,7 @@ PostgreSQL names them by SQLSTATE; SQLite only by message, so both are read. Any
 not recognised and keeps its own message (and traceback): it is a bug to report, not a cause.
 """
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +25,11 @@ _UNREACHABLE = (
     "WAREHOUSE_URL points at a database that cannot be reached: start PostgreSQL or correct "
     "host and port in WAREHOUSE_URL"
 )
+_MISSING_DATABASE = (
+    "the database named in WAREHOUSE_URL does not exist: create it (createdb NAME) or correct "
+    "the name"
+)
+_LOGIN_REFUSED = "the database refused the login: check the user and password in WAREHOUSE_URL"
 _PROBLEMS_BY_SQLSTATE_CLASS = {
     "08": ("warehouse_unreachable", _UNREACHABLE),
     "57": (
@@ -31,19 +37,12 @@ _PROBLEMS_BY_SQLSTATE_CLASS = {
         "the database server shut down or restarted during the run: start it again, then rerun; "
         "the rerun resumes where this one stopped",
     ),
-    "28": (
-        "warehouse_login_refused",
-        "the database refused the login: check the user and password in WAREHOUSE_URL",
-    ),
-    "3D": (
-        "warehouse_database_missing",
-        "the database named in WAREHOUSE_URL does not exist: create it (createdb NAME) or "
-        "correct the name",
-    ),
+    "28": ("warehouse_login_refused", _LOGIN_REFUSED),
+    "3D": ("warehouse_database_missing", _MISSING_DATABASE),
     "53": (
         "warehouse_disk_full",
-        "the database server's disk is full: free space or grow the volume, then rerun; nothing "
-        "was lost, the rerun resumes",
+        "the disk holding the warehouse is full (the database server's): free space or grow the "
+        "volume, then rerun; nothing was lost, the rerun resumes",
     ),
     "25": (
         "warehouse_read_only",
@@ -52,7 +51,11 @@ _PROBLEMS_BY_SQLSTATE_CLASS = {
     ),
 }
 _PROBLEMS_BY_MESSAGE = (
-    # (text in the driver's message, cause, explanation); the first that matches wins.
+    # (pattern in the driver's message, lower case; cause, explanation): the first match wins.
+    # PostgreSQL reports a refused connection without a SQLSTATE, so those are read here too.
+    (r'database ".*" does not exist', "warehouse_database_missing", _MISSING_DATABASE),
+    (r"password authentication failed", "warehouse_login_refused", _LOGIN_REFUSED),
+    (r'role ".*" does not exist', "warehouse_login_refused", _LOGIN_REFUSED),
     (
         "readonly database",
         "warehouse_read_only",
@@ -98,13 +101,17 @@ _PROBLEMS_BY_MESSAGE = (
 
 
 def warehouse_problem(error: BaseException) -> WarehouseProblem | None:
-    """The recognised cause of a database error raised through SQLAlchemy, else None."""
+    """The recognised cause of a database error raised through SQLAlchemy (or of the warehouse
+    error made of one), else None."""
+    known = getattr(error, "problem", None)
+    if isinstance(known, WarehouseProblem):
+        return known
     original = error.orig if isinstance(error, sa.exc.DBAPIError) else error
     sqlstate = getattr(original, "sqlstate", None) or ""
     if sqlstate[:2] in _PROBLEMS_BY_SQLSTATE_CLASS:
         return WarehouseProblem(*_PROBLEMS_BY_SQLSTATE_CLASS[sqlstate[:2]])
     text = str(original).lower()
-    for fragment, cause, explanation in _PROBLEMS_BY_MESSAGE:
-        if fragment in text:
+    for pattern, cause, explanation in _PROBLEMS_BY_MESSAGE:
+        if re.search(pattern, text):
             return WarehouseProblem(cause, explanation)
     return None

@@ -28,6 +28,8 @@ def test_main_command_syncs_the_demo_site_into_tables_equal_to_ground_truth(tmp_
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "local simulator's demo site" in result.stdout
     assert "Sync succeeded" in result.stdout
+    # Not a terminal: one line per asset and the summary, not Dagster's event log.
+    assert len((result.stdout + result.stderr).splitlines()) < 60
     for table in ("thinkific_users", "thinkific_enrollments", "thinkific_group_memberships"):
         assert table in result.stdout, f"summary table lacks {table}"
 

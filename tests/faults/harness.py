@@ -1,0 +1,135 @@
+"""Running the main command as a user does, against a small simulated site, and reading what it
+printed and left in the warehouse."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator import SimulatorConfig, SimulatorServer
+from tests.faults.catalogue import Fault
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FAULT_SITE = SimulatorConfig(
+    users=30,
+    groups=3,
+    courses=4,
+    bundles=1,
+    enrollments=60,
+    requests_per_minute=600,
+    graphql_points_per_minute=100_000,
+)
+"""Small and allowed to go fast: each fault test pays for the command's start-up, not a sync."""
+
+PATIENCE = {"THINKIFIC_MAX_ATTEMPTS": "3", "THINKIFIC_BACKOFF_SECONDS": "0.05"}
+"""Client retries kept short (documented settings), so an outage ends a test in seconds."""
+
+
+def site_environment(server: SimulatorServer, **overrides: str) -> dict[str, str]:
+    """The variables that point the command at `server`, with `overrides` (empty string: unset)."""
+    env = {
+        "THINKIFIC_API_KEY": server.config.api_key,
+        "THINKIFIC_SUBDOMAIN": server.config.subdomain,
+        "THINKIFIC_BASE_URL": server.base_url,
+        "THINKIFIC_GRAPHQL_URL": server.graphql_url,
+        "THINKIFIC_ACCESS_TOKEN": server.config.access_token,
+        "THINKIFIC_REQUESTS_PER_MINUTE": str(server.config.requests_per_minute),
+        **PATIENCE,
+    }
+    env.update(overrides)
+    return {name: value for name, value in env.items() if value}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def assert_clear_failure(self, fault: Fault) -> None:
+        """Ended with the fault's status, said its cause once, no traceback, summary printed."""
+        context = f"\n--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-4000:]}"
+        assert self.returncode == fault.exit_status, context
+        assert self.output.count(fault.says) == 1, context
+        assert "Traceback" not in self.output, context
+        if fault.exit_status != 2:
+            assert "Sync summary" in self.stdout, context
+
+
+def command_environment(home: Path, warehouse_url: str, site: dict[str, str]) -> dict[str, str]:
+    """This process's environment without any Thinkific or warehouse setting, plus `site`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("THINKIFIC_", "WAREHOUSE_", "DAGSTER_"))
+    }
+    return env | site | {"DAGSTER_HOME": str(home), "WAREHOUSE_URL": warehouse_url}
+
+
+def run_sync(
+    env: dict[str, str], timeout: float = 120, extra_args: list[str] | None = None
+) -> Outcome:
+    """`python -m pipelines` to its end, as the README's `make sync` runs it."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines", *(extra_args or [])],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Outcome(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def table_contents(database: Path) -> dict[str, list[tuple]]:
+    """Every `thinkific_*` table of an SQLite warehouse, rows sorted (they hold no load times:
+    loading the same answers again leaves them equal)."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'thinkific_%' "
+                "AND name NOT LIKE '%__resume'"
+            )
+        ]
+        return {
+            name: sorted(
+                connection.execute(f'SELECT * FROM "{name}"').fetchall(),  # noqa: S608
+                key=repr,
+            )
+            for name in sorted(names)
+        }
+
+
+def session_processes(session: int) -> set[int]:
+    """The processes of a session (a command started with `start_new_session=True` leads one;
+    what it starts stays in it unless it makes a session of its own)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while listed
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def wait_until_gone(session: int, timeout: float) -> float:
+    """Seconds until no process of `session` is left; fails after `timeout`."""
+    started = time.monotonic()
+    while session_processes(session):
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"still running after {timeout} s: {session_processes(session)}")
+        time.sleep(0.05)
+    return time.monotonic() - started
