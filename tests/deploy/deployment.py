@@ -9,7 +9,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,21 +125,27 @@ def open_instance(
         yield instance
 
 
-def wait_for_finished_runs(
-    instance: DagsterInstance, runs: RunsFilter, count: int, timeout: float, deployment: Deployment
+def wait_for_runs(
+    instance: DagsterInstance,
+    runs: RunsFilter,
+    count: int,
+    timeout: float,
+    deployment: Deployment,
+    statuses: Collection[DagsterRunStatus] = FINISHED,
 ) -> list[DagsterRun]:
-    """The first `count` runs matching the filter, once all of them have finished."""
+    """The first `count` runs matching the filter, once each of them is in one of `statuses`
+    (by default, once all of them have finished)."""
 
-    def finished() -> list[DagsterRun]:
+    def reached() -> list[DagsterRun]:
         matching = instance.get_runs(filters=runs, ascending=True)[:count]
         return (
             matching
-            if len(matching) == count and all(run.status in FINISHED for run in matching)
+            if len(matching) == count and all(run.status in statuses for run in matching)
             else []
         )
 
-    _wait_until(lambda: bool(finished()), timeout, deployment)
-    return finished()
+    _wait_until(lambda: bool(reached()), timeout, deployment)
+    return reached()
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float, deployment: Deployment) -> None:
