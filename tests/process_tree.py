@@ -62,6 +62,11 @@ def commands(pids: set[int]) -> list[str]:
     return lines
 
 
+def unnamed(parts: list[str], command_lines: str) -> list[str]:
+    """Those of `parts` that none of the command lines holds."""
+    return [part for part in parts if part not in command_lines]
+
+
 def running(pids: set[int]) -> set[int]:
     """Those of `pids` that exist and are not zombies."""
     return {pid for pid in pids if _state(pid) not in {None, "Z", "X"}}

@@ -11,13 +11,24 @@ import pytest
 
 from pipelines.deploy_probes import port_is_free
 from tests.deploy.deployment import free_port, running_deployment
-from tests.process_tree import STOPS, Stop, stop_and_wait
-from tests.sync_runs import RUN_WORKER, sync_in_progress
+from tests.process_tree import STOPS, Stop, unnamed
+from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_LOCATION = "thinkific"
 SLOW_SITE = {"requests_per_minute": 12}
 """A request every 5 s: the sync is still running when the test stops the deployment."""
+PARTS = [
+    "make deploy",
+    "uv run",
+    "-m pipelines.deploy",
+    "process_groups.py",  # the supervisor's watchdog
+    "dagster api grpc",
+    "dagster-daemon",
+    "dagster-webserver",
+    RUN_WORKER,
+]
+"""What the command lines of the deployment's processes hold, one part each."""
 
 
 def test_the_command_refuses_a_port_already_taken_before_touching_anything(tmp_path):
@@ -45,11 +56,9 @@ def test_every_process_of_the_deployment_is_gone_within_10_s_of(
     site = start_simulator(**SLOW_SITE)
 
     with running_deployment(tmp_path, postgresql_url, site) as deployment:
-        sync_in_progress(deployment.webserver_port, CODE_LOCATION, timeout=60)
-        started = "\n".join(stop_and_wait(deployment.process.pid, stop))
+        port = deployment.webserver_port
+        started = stop_during_a_sync(deployment.process.pid, port, CODE_LOCATION, stop)
 
-    assert "dagster-webserver" in started
-    assert "dagster-daemon" in started
-    assert RUN_WORKER in started
+    assert unnamed(PARTS, started) == []
     assert port_is_free("127.0.0.1", deployment.webserver_port)
     assert port_is_free("127.0.0.1", deployment.code_server_port)

@@ -15,14 +15,27 @@ import requests
 
 from pipelines.definitions import defs
 from pipelines.deploy_probes import port_is_free
-from tests.process_tree import STOPS, Stop, ctrl_c_unless_exited, stop_and_wait
-from tests.sync_runs import RUN_WORKER, sync_in_progress
+from tests.process_tree import STOPS, Stop, ctrl_c_unless_exited, unnamed
+from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSET_KEYS_QUERY = "{ assetNodes { assetKey { path } groupName } }"
 STARTUP_TIMEOUT_SECONDS = 120
 CODE_LOCATION = "pipelines.definitions"
 """The location `workspace.yaml` names after its module."""
+PARTS = [
+    "make ui",
+    "uv run",
+    "-m pipelines.ui",
+    "process_groups.py",  # the supervisor's watchdog
+    "dagster dev",
+    "dagster code-server",
+    "dagster api grpc",
+    "dagster._daemon",
+    "dagster_webserver",
+    RUN_WORKER,
+]
+"""What the command lines of the UI command's processes hold, one part each."""
 
 
 def _free_port() -> int:
@@ -87,10 +100,7 @@ def test_ui_command_serves_every_asset_of_the_code_location(tmp_path):
 @pytest.mark.parametrize("stop", STOPS)
 def test_every_process_of_the_ui_command_is_gone_within_10_s_of(stop: Stop, tmp_path):
     with running_ui(tmp_path) as ui:
-        sync_in_progress(ui.port, CODE_LOCATION, timeout=60)
-        started = "\n".join(stop_and_wait(ui.process.pid, stop))
+        started = stop_during_a_sync(ui.process.pid, ui.port, CODE_LOCATION, stop)
 
-    assert "dagster_webserver" in started
-    assert "dagster._daemon" in started
-    assert RUN_WORKER in started
+    assert unnamed(PARTS, started) == []
     assert port_is_free("127.0.0.1", ui.port)
