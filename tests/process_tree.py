@@ -1,5 +1,5 @@
-"""The processes a command started, read from /proc (Linux); the two ways a user stops a command;
-and how long its processes take to go.
+"""A command as a user types it (`make`); the processes it started, read from /proc (Linux); the
+two ways a user stops it; and how long its processes take to go.
 
 A test starts the command in a session of its own, so that its process group is what a terminal's
 foreground group would be. A process that has exited but is not yet reaped (a zombie) counts as
@@ -8,6 +8,7 @@ gone: it runs nothing and holds no port, and who reaps orphans depends on the ma
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -20,6 +21,13 @@ PROC = Path("/proc")
 POLL_SECONDS = 0.05
 STOP_BOUND_SECONDS = 10.0
 """The commands' promise: nothing they started still runs 10 s after a SIGTERM or a Ctrl-C."""
+
+
+def make(target: str, arguments: str) -> list[str]:
+    """`make <target> ARGS="<arguments>"`; skips the test where make is not installed."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed (the README's commands run through it)")
+    return ["make", target, f"ARGS={arguments}"]
 
 
 def sigterm(pid: int) -> None:

@@ -22,7 +22,7 @@ from pipelines.deploy_probes import webserver_is_answering
 from pipelines.site import demo_environment
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
-from tests.process_tree import ctrl_c_unless_exited
+from tests.process_tree import ctrl_c_unless_exited, make
 
 ROOT = Path(__file__).resolve().parents[2]
 WAREHOUSE_SCHEMA = "thinkific"
@@ -89,7 +89,7 @@ def running_deployment(
     arguments = f"--home {home} --port {port} --code-server-port {code_server_port}"
     with log.open("w") as output:
         process = subprocess.Popen(
-            ["make", "deploy", f"ARGS={arguments}"],
+            make("deploy", arguments),
             cwd=ROOT,
             env=environment,
             stdout=output,

@@ -15,7 +15,7 @@ import requests
 
 from pipelines.definitions import defs
 from pipelines.deploy_probes import port_is_free
-from tests.process_tree import STOPS, Stop, ctrl_c_unless_exited, unnamed
+from tests.process_tree import STOPS, Stop, ctrl_c_unless_exited, make, unnamed
 from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ def running_ui(tmp_path: Path) -> Iterator[UI]:
     env["DAGSTER_HOME"] = str(tmp_path / "dagster_home")
     env["WAREHOUSE_URL"] = f"sqlite:///{tmp_path / 'warehouse.db'}"
     ui = subprocess.Popen(
-        ["make", "ui", f"ARGS=-h 127.0.0.1 -p {port}"],
+        make("ui", f"-h 127.0.0.1 -p {port}"),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
