@@ -10,11 +10,11 @@ sync:  ## run the whole Thinkific sync once (against the local simulator when no
 test:  ## the whole test suite, ruff included
 	$(RUN) pytest
 
-ui:  ## the Dagster UI on the same setup, with a persistent local DAGSTER_HOME
-	$(RUN) python -m pipelines.ui
+ui:  ## the Dagster UI on the same setup, with a persistent local DAGSTER_HOME (ARGS: dagster dev flags)
+	$(RUN) python -m pipelines.ui $(ARGS)
 
-deploy:  ## webserver, daemon and code server as separate processes on PostgreSQL (deploy/README.md)
-	$(RUN) python -m pipelines.deploy
+deploy:  ## webserver, daemon and code server as separate processes on PostgreSQL (ARGS="--help")
+	$(RUN) python -m pipelines.deploy $(ARGS)
 
 simulator:  ## the local Thinkific on its own (pass ARGS="--port 8765 --users 5000")
 	$(RUN) python -m simulator $(ARGS)

@@ -11,6 +11,7 @@ deploy/README.md lists every setting.
 """
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -136,4 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Python collects its whole heap on the way out: with Dagster imported that takes 1 to 3 s
+    # of the 10 s a stop may take, only to free memory the system reclaims anyway.
+    gc.freeze()
+    sys.exit(status)

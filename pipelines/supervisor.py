@@ -2,12 +2,13 @@
 
 Each child runs in a session of its own, so stopping it stops what it started too (the code
 server's run workers and their step processes), and a Ctrl-C in the terminal reaches only the
-supervisor, which then stops the children in reverse order. When a child exits on its own, the
-others are stopped as well: a deployment missing one of its parts is not left half running.
+supervisor, which then stops the children. When a child exits on its own, the others are stopped
+as well: a deployment missing one of its parts is not left half running.
+
+Stopping is bounded (`pipelines.process_groups.stop_groups`), and if the supervisor itself is
+killed outright, its watchdog stops the children the same way.
 """
 
-import contextlib
-import os
 import signal
 import subprocess
 import time
@@ -16,11 +17,10 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import NoReturn, Self
 
+from pipelines.process_groups import Watchdog, stop_groups
+
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 Handler = Callable[[int, FrameType | None], object] | int | None
-
-STOP_TIMEOUT_SECONDS = 20.0
-"""How long a child may take to shut down after SIGTERM before it is killed."""
 POLL_SECONDS = 0.5
 
 
@@ -53,6 +53,7 @@ class Supervisor:
         """Starts a child in its own session, with this process's environment."""
         child = subprocess.Popen(command, cwd=self._cwd, start_new_session=True)
         self._children[name] = child
+        self._watchdog.watch(child.pid)
         print(f"started {name} (pid {child.pid}): {' '.join(command)}", flush=True)
 
     def wait_until_ready(self, name: str, is_ready: Callable[[], bool], timeout: float) -> None:
@@ -71,18 +72,15 @@ class Supervisor:
             time.sleep(POLL_SECONDS)
 
     def stop(self) -> None:
-        """Stops every child still running, the last started first: SIGTERM to its process
-        group, then SIGKILL if it is still there after STOP_TIMEOUT_SECONDS."""
+        """Stops every child and all it started (see `stop_groups`)."""
         for name, child in reversed(self._children.items()):
             if child.poll() is None:
                 print(f"stopping {name}", flush=True)
-                _signal_group(child, signal.SIGTERM)
-                try:
-                    child.wait(STOP_TIMEOUT_SECONDS)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-            _kill_group(child)
+        stop_groups([child.pid for child in self._children.values()], reap=self._reap)
+
+    def _reap(self) -> None:
+        for child in self._children.values():
+            child.poll()
 
     def _raise_if_any_exited(self) -> None:
         for name, child in self._children.items():
@@ -93,6 +91,7 @@ class Supervisor:
         self._previous_handlers = {
             number: signal.signal(number, _interrupt) for number in INTERRUPTS
         }
+        self._watchdog = Watchdog()
         return self
 
     def __exit__(
@@ -107,24 +106,7 @@ class Supervisor:
             signal.signal(number, signal.SIG_IGN)
         try:
             self.stop()
+            self._watchdog.dismiss()
         finally:
             for number, handler in self._previous_handlers.items():
                 signal.signal(number, handler)
-
-
-def _signal_group(child: subprocess.Popen[bytes], number: signal.Signals) -> None:
-    """Sends a signal to the child's process group, which is gone once all its members are."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, number)
-
-
-def _kill_group(child: subprocess.Popen[bytes]) -> None:
-    """Kills whatever the child started and left behind, and waits until it is gone (reaped by
-    init), so that nothing of it holds a port or a database connection afterwards."""
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)

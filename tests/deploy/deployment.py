@@ -1,4 +1,4 @@
-"""The deployment command (`python -m pipelines.deploy`) run for a test, on a fresh database.
+"""The deployment command (`make deploy`) run for a test, on a fresh database.
 
 One PostgreSQL database per test holds the Dagster instance (schema `public`) and the warehouse
 (schema `thinkific`); the deployment talks to a simulator the test started, so the test can read
@@ -6,12 +6,10 @@ its counters and ground truth. `open_instance` opens the same instance in the te
 """
 
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +22,13 @@ from pipelines.deploy_probes import webserver_is_answering
 from pipelines.site import demo_environment
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
+from tests.process_tree import ctrl_c_unless_exited, make
 
 ROOT = Path(__file__).resolve().parents[2]
 WAREHOUSE_SCHEMA = "thinkific"
 STARTUP_TIMEOUT_SECONDS = 90
-STOP_TIMEOUT_SECONDS = 60
+STOPPED = "Deployment stopped"
+"""What the command prints once a Ctrl-C or a SIGTERM has stopped everything it started."""
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
 
@@ -56,6 +56,7 @@ class Deployment:
     home: Path
     log: Path
     webserver_port: int
+    code_server_port: int
     database_url: str
 
     @property
@@ -68,19 +69,14 @@ class Deployment:
     def warehouse(self) -> WarehouseResource:
         return WarehouseResource(url=self.database_url, schema_name=WAREHOUSE_SCHEMA)
 
-    def stop(self) -> int:
-        """Ctrl-C, as a user would press it; returns the command's exit status."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        return self.process.wait(STOP_TIMEOUT_SECONDS)
-
 
 @contextmanager
 def running_deployment(
     tmp_path: Path, database_url: str, site: SimulatorServer, **settings: str
 ) -> Iterator[Deployment]:
-    """Starts the deployment command against `site`, waits until its UI answers, and stops it
-    (Ctrl-C) when the block ends. `settings` are extra environment variables."""
+    """Starts `make deploy` against `site`, in a session of its own, and waits until its UI
+    answers; when the block ends, stops it with a Ctrl-C unless the test did, and checks that
+    the command stopped cleanly. `settings` are extra environment variables."""
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -90,15 +86,18 @@ def running_deployment(
     environment |= {"WAREHOUSE_URL": database_url, "WAREHOUSE_SCHEMA": WAREHOUSE_SCHEMA}
     port, code_server_port = free_port(), free_port()
     home, log = tmp_path / "dagster_home", tmp_path / "deployment.log"
-    command = [
-        sys.executable, "-m", "pipelines.deploy", "--home", str(home),
-        "--port", str(port), "--code-server-port", str(code_server_port),
-    ]  # fmt: skip
+    arguments = f"--home {home} --port {port} --code-server-port {code_server_port}"
     with log.open("w") as output:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT, text=True
+            make("deploy", arguments),
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
-    deployment = Deployment(process, home, log, port, database_url)
+    deployment = Deployment(process, home, log, port, code_server_port, database_url)
     try:
         _wait_until(
             lambda: webserver_is_answering(deployment.webserver_url),
@@ -107,8 +106,12 @@ def running_deployment(
         )
         yield deployment
     finally:
-        status = deployment.stop()
-    assert status == 0, f"the deployment did not stop cleanly:\n{deployment.output()[-4000:]}"
+        ctrl_c_unless_exited(process)
+    # make exits by the signal it got whatever the command's status; the command's own last words
+    # say whether it stopped as asked.
+    assert STOPPED in deployment.output().splitlines(), (
+        f"the deployment did not stop cleanly:\n{deployment.output()[-4000:]}"
+    )
 
 
 @contextmanager
@@ -122,21 +125,27 @@ def open_instance(
         yield instance
 
 
-def wait_for_finished_runs(
-    instance: DagsterInstance, runs: RunsFilter, count: int, timeout: float, deployment: Deployment
+def wait_for_runs(
+    instance: DagsterInstance,
+    runs: RunsFilter,
+    count: int,
+    timeout: float,
+    deployment: Deployment,
+    statuses: Collection[DagsterRunStatus] = FINISHED,
 ) -> list[DagsterRun]:
-    """The first `count` runs matching the filter, once all of them have finished."""
+    """The first `count` runs matching the filter, once each of them is in one of `statuses`
+    (by default, once all of them have finished)."""
 
-    def finished() -> list[DagsterRun]:
+    def reached() -> list[DagsterRun]:
         matching = instance.get_runs(filters=runs, ascending=True)[:count]
         return (
             matching
-            if len(matching) == count and all(run.status in FINISHED for run in matching)
+            if len(matching) == count and all(run.status in statuses for run in matching)
             else []
         )
 
-    _wait_until(lambda: bool(finished()), timeout, deployment)
-    return finished()
+    _wait_until(lambda: bool(reached()), timeout, deployment)
+    return reached()
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float, deployment: Deployment) -> None:
