@@ -109,27 +109,3 @@ def table_contents(database: Path) -> dict[str, list[tuple]]:
             )
             for name in sorted(names)
         }
-
-
-def session_processes(session: int) -> set[int]:
-    """The processes of a session (a command started with `start_new_session=True` leads one;
-    what it starts stays in it unless it makes a session of its own)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended while listed
-        if int(fields[3]) == session and fields[0] != "Z":
-            found.add(int(stat.parent.name))
-    return found
-
-
-def wait_until_gone(session: int, timeout: float) -> float:
-    """Seconds until no process of `session` is left; fails after `timeout`."""
-    started = time.monotonic()
-    while session_processes(session):
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"still running after {timeout} s: {session_processes(session)}")
-        time.sleep(0.05)
-    return time.monotonic() - started
