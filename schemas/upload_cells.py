@@ -50,6 +50,11 @@ def check(*columns: str, error: str) -> Any:
     return pa.check(*columns, error=error, ignore_na=False)
 
 
+def cells_check(passes: Callable[[pd.Series], pd.Series], error: str) -> pa.Check:
+    """`check` for a column built at run time."""
+    return pa.Check(passes, error=error, ignore_na=False)
+
+
 def too_long(limit: int) -> str:
     return f"is longer than {limit} characters"
 

@@ -5,13 +5,16 @@ blanks as ""). Parsers normalise before the checks run: cells are trimmed, email
 modes lower-cased, a blank role is `member`, a blank mode `set`. Every check carries the
 sentence the admin reads in the error report, so a failure case is a report line as it is.
 Checks that need the warehouse or the upload's instant (products, groups and teams that exist,
-expiry dates still ahead) are added at run time (`resources.upload_validation`). Email syntax
-is `schemas.upload_cells.email_syntax`, emails at most MAX_EMAIL characters long.
+expiry dates still ahead) are added at run time (`resources.upload_validation`), as are the
+columns of a user file's additional fields (`field_column`): every column the format does not
+interpret is a field kept per user, its name the header as `header_key` writes it. Email
+syntax is `schemas.upload_cells.email_syntax`, emails at most MAX_EMAIL characters long.
 """
 
 import re
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import get_args
 
 import pandas as pd
@@ -23,6 +26,7 @@ from schemas.team_actions import moment
 from schemas.upload_cells import (
     at_most,
     bools,
+    cells_check,
     check,
     email_syntax,
     filled,
@@ -45,6 +49,10 @@ MODES = ("set", "add")
 """Seat allocation modes, the default first (`resources.seat_allocations`)."""
 PRODUCT_SEPARATOR = ";"
 """Products in one cell: `Course A; Bundle B` (quote the cell when the file uses `;`)."""
+MAX_FIELDS = 50
+"""Additional fields a user file may have: more columns than this is not a user list."""
+MAX_FIELD_NAME = 64
+MAX_FIELD_VALUE = 500
 
 BLANK = "is blank"
 UNPRINTABLE_TEXT = "contains control or invisible formatting characters"
@@ -55,6 +63,9 @@ NEGATIVE = "is negative: give 0 or more seats"
 TOO_MANY_SEATS = f"is more than {MAX_SEATS:,} seats: check the number"
 NOT_A_MODE = f"is not a mode: use {' or '.join(MODES)} (blank means set)"
 NOT_A_DATE = "is not a date: write it as YYYY-MM-DD (2026-12-31)"
+PRODUCTS_WITHOUT_TEAM = (
+    "names products but no team: seats are bought per team, so give the team the seats are in"
+)
 
 
 Cell = Series[object]
@@ -95,15 +106,19 @@ class UploadModel(pa.DataFrameModel):
 
 
 class UserCsvRow(UploadModel):
-    """A row of a user upload: a person, the team they join, their role, and their seats."""
+    """A row of a user upload: a person, the team they join (if any), their role, and their
+    seats; the file's additional fields are columns added at run time (`field_column`)."""
 
     name: Cell = pa.Field(description="Full name: first word first name, rest last name.")
     email: Cell = pa.Field(description="Unique per user; trimmed and lower-cased.")
-    team: Cell = pa.Field(description="Dashboard team, created if new (any case).")
-    role: Cell = pa.Field(description="member (default) or manager.")
+    team: Cell = pa.Field(
+        description="Optional: dashboard team, created if new (any case); blank, the user "
+        "joins no team."
+    )
+    role: Cell = pa.Field(description="The role in the team: member (default) or manager.")
     products: Cell = pa.Field(
         description=f"Optional: Thinkific products by name or id, separated by "
-        f"'{PRODUCT_SEPARATOR}'; the user gets a seat in each."
+        f"'{PRODUCT_SEPARATOR}'; the user gets a seat in each, in the row's team."
     )
 
     @pa.parser("name", "team", "products")
@@ -121,7 +136,7 @@ class UserCsvRow(UploadModel):
     def _normalise_role(cls, cells: pd.Series) -> pd.Series:
         return per_value(cells, _role)
 
-    @check("name", "email", "team", error=BLANK)
+    @check("name", "email", error=BLANK)
     @classmethod
     def _not_blank(cls, cells: pd.Series) -> pd.Series:
         return filled(cells)
@@ -281,9 +296,26 @@ class SeatAllocationRow(UploadModel):
 
 
 def header_key(cell: str) -> str:
-    """A header cell as aliases are written: lower case, words separated by one space
-    (`E-mail_Address ` and `email address` are the same)."""
-    return " ".join(re.split(r"[^0-9a-z]+", cell.lower())).strip()
+    """A header cell as aliases and field names are written: lower case, its words of letters
+    and digits separated by one space (`E-mail_Address ` and `email address` are the same, as
+    are `Team name (optional)` and `team name optional`). NFKC first, so that an accented
+    letter typed as one character or as two compares equal."""
+    return " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", cell).casefold()))
+
+
+def field_column(name: str) -> pa.Column:
+    """The column of an additional field: text, trimmed, of printable characters, at most
+    MAX_FIELD_VALUE of them; a blank cell is valid (it clears the field)."""
+    return pa.Column(
+        object,
+        name=name,
+        parsers=pa.Parser(trimmed),
+        checks=[
+            cells_check(lambda cells: at_most(cells, MAX_FIELD_VALUE), too_long(MAX_FIELD_VALUE)),
+            cells_check(printable, UNPRINTABLE_TEXT),
+        ],
+        description="Additional field, kept per user (dashboard_user_fields).",
+    )
 
 
 @dataclass(frozen=True)
@@ -305,6 +337,11 @@ class UploadFormat:
     """The template file, relative to the project root."""
     existing_teams: bool = False
     """Rows must name existing, active teams: the format does not create teams."""
+    keeps_fields: bool = False
+    """Columns the format does not interpret are additional fields, kept per row's user;
+    otherwise they are ignored."""
+    needs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Column -> (the column a filled cell of it needs filled too, the problem otherwise)."""
 
     @property
     def columns(self) -> list[str]:
@@ -323,18 +360,29 @@ USER_CSV = UploadFormat(
     name="user_csv",
     folder="users",
     model=UserCsvRow,
-    required=("name", "email", "team"),
+    required=("name", "email"),
     aliases=_aliases(
         {
             "name": ("name", "user name", "username", "full name"),
-            "email": ("email", "e-mail", "email address", "e-mail address", "mail"),
-            "team": ("team", "team name"),
+            "email": (
+                "email",
+                "e-mail",
+                "email address",
+                "e-mail address",
+                "mail",
+                "user email",
+                "user e-mail",
+                "user email address",
+            ),
+            "team": ("team", "team name", "team name (optional)", "team (optional)"),
             "role": ("role", "team role"),
             "products": ("products", "product", "product names"),
         }
     ),
     row_key=("email", "team"),
     template="templates/users.csv",
+    keeps_fields=True,
+    needs={"products": ("team", PRODUCTS_WITHOUT_TEAM)},
 )
 
 GROUP_MATCHING = UploadFormat(
