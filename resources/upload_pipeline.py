@@ -5,9 +5,9 @@ database work (bulk load into staging tables, set-based merges) to `InOrder`. On
 that work runs in one worker thread on the upload's connection, so the server merges a chunk
 while Python reads and validates the next, each on its own core. The worker mostly waits on
 the server (psycopg releases the GIL while it waits), so it hardly slows the reading down. On
-SQLite the work runs at once, in the caller's thread: the sqlite3 module binds every value
-under the GIL, so a thread would gain little, and SQLite's writes are measured against a floor
-in one thread (`benchmarks/bench_csv_import.py`).
+SQLite the work runs at once, in the caller's thread: sqlite3's executemany gives the GIL up
+and takes it back for every row, and with the reading thread busy in Python each of those
+waits its turn; measured on a million rows, a worker thread was no faster, often slower.
 
 The connection is never used by two threads at once: the caller hands its statements over, or
 runs them after `wait`. At most `in_flight` chunks wait for the worker, which bounds memory.

@@ -5,9 +5,9 @@ the upload's connection, and the dashboard tables change only through set-based 
 from there (`resources.upload_users`, `resources.upload_groups`), so the writes cost one bulk
 load plus one statement per table (per chunk, for user files), whatever the number of rows.
 Rows are bulk-loaded by sqlite3's executemany on SQLite and by COPY on PostgreSQL, as text in
-COPY's format (`resources.warehouse_copy`, `resources.warehouse_rows.copy_text`). A batch of
-rows is prepared (`Batch.of`) apart from its load (`load`), so that a chunk is prepared while
-the database is busy with the one before (`resources.upload_pipeline`).
+COPY's format (`resources.warehouse_copy`, `resources.warehouse_rows.copy_text_of_lists`). A
+batch of rows is prepared (`Batch.of`) apart from its load (`load`), so that a chunk is
+prepared while the database is busy with the one before (`resources.upload_pipeline`).
 
 An import runs in one write transaction: every table it changes, or none. A validation runs
 the same statements' counting forms in a transaction that only writes its temporary tables and
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from resources.dashboard_sql import insert_from
 from resources.dashboard_store import DashboardStore
 from resources.warehouse_copy import copy_text
-from resources.warehouse_rows import copy_text as copy_format
+from resources.warehouse_rows import copy_text_of_lists
 
 TIMESTAMP = sa.DateTime(timezone=True)
 
@@ -95,18 +95,10 @@ class Batch:
 
     @classmethod
     def of(cls, dialect: str, table: sa.Table, columns: Sequence[list[Any]]) -> "Batch":
-        """Rows given as one list per column of `table`, in order; None is NULL. Values become
-        COPY text by `str` (PostgreSQL reads `True` and `12` as a boolean and a number)."""
+        """Rows given as one list per column of `table`, in order; None is NULL."""
         if dialect != "postgresql" or not len(columns[0]):
             return cls(table, columns)
-        names = [column.name for column in table.columns]
-        frame = pd.DataFrame(
-            {
-                name: pd.Series(values, dtype=object)
-                for name, values in zip(names, columns, strict=True)
-            }
-        )
-        return cls(table, copy_format(frame, names))
+        return cls(table, copy_text_of_lists(columns))
 
 
 def load(connection: sa.Connection, batch: Batch) -> None:

@@ -223,8 +223,8 @@ class StagedUsers:
         else:
             self._counts.update(self._count(connection))
         if chunk.fields:
-            staged = self.fields.merge if self.write else self.fields.count
-            self._counts.update(staged(connection, chunk.fields))
+            fields = self.fields.merge if self.write else self.fields.count
+            self._counts.update(fields(connection, chunk.fields))
         if self.find_missing:
             self.missing += self._missing_in_thinkific(connection)
         for table in tables:
