@@ -22,8 +22,10 @@ chunk in Python: which row is the first of its email (`FirstSeen`, so no stateme
 sort or a GROUP BY), the names, teams, seats and fields, as bulk-load batches. It hands the
 chunk's database work to `resources.upload_pipeline.InOrder`: load the batches into temporary
 tables, merge them into the dashboard tables (or count) with one set-based statement per table,
-drop them. On PostgreSQL that runs while the next chunk is read. `finish` writes what needs the
-whole file: teams, welcome messages, the import log.
+drop them. On PostgreSQL that runs while the next chunk is read, and an import locks the tables
+it fills against other writers first (`LOCKED`), so that plain inserts of the rows not there yet
+(`insert_new`) are safe. `finish` writes what needs the whole file: teams, welcome messages, the
+import log.
 """
 
 import datetime as dt
@@ -49,7 +51,9 @@ from resources.upload_staging import (
     count,
     count_missing,
     insert_missing,
+    insert_new,
     load,
+    lock_for_writing,
     temporary_table,
 )
 from resources.upload_validation import FirstSeen, hashed
@@ -57,6 +61,13 @@ from resources.upload_validation import FirstSeen, hashed
 CSV_IMPORT = "csv_import"
 SEAT_SOURCE = "dashboard"
 JOB = "uploads/user_csv"
+LOCKED = (
+    "dashboard_users",
+    "dashboard_user_fields",
+    "dashboard_team_members",
+    "dashboard_seat_assignments",
+)
+"""The tables an import fills with plain inserts (`insert_new`): no other writer meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,8 @@ class StagedUsers:
             sa.Column("email", sa.Text),
             sa.Column("product_id", sa.BigInteger),
         )
+        if write:
+            lock_for_writing(connection, *(store.table(name) for name in LOCKED))
         self.known = self._known_in_thinkific(connection)
         self.teams = StagedTeams(connection)
         self.fields = StagedFields(store, fields, imported.at, imported.run_id)
@@ -323,8 +336,8 @@ class StagedUsers:
         store, at = self.store, self.imported.at
         users, members = store.table("dashboard_users"), store.table("dashboard_team_members")
         in_thinkific = self._users_in_thinkific(c)
-        created = insert_missing(c, users, self._user_rows(self.imported))
-        added = insert_missing(c, members, self._member_rows(at))
+        created = insert_new(c, users, self._user_rows(self.imported))
+        added = insert_new(c, members, self._member_rows(at))
         roles = 0
         if added < memberships:  # memberships already: their role may change
             roles = c.execute(
@@ -335,7 +348,7 @@ class StagedUsers:
             "users_in_thinkific": in_thinkific,
             "memberships_added": added,
             "roles_changed": roles,
-            "seats_assigned": insert_missing(
+            "seats_assigned": insert_new(
                 c, store.table("dashboard_seat_assignments"), self._seat_rows(at)
             ),
         }
