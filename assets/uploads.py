@@ -47,10 +47,17 @@ from resources.thinkific import ThinkificResource
 from resources.upload_files import hostile_name_reason, is_validate_only, report_path
 from resources.upload_processing import Mode, Outcome, UploadJob, process_upload
 from resources.upload_reading import DELIMITER_NAMES
-from resources.upload_report import REPORT_COLUMNS
+from resources.upload_report import REPORT_COLUMNS, neutralised
 from resources.uploads import PROJECT_ROOT, UploadsResource
 from resources.warehouse import WarehouseResource
-from schemas.uploads import GROUP_MATCHING, SEAT_ALLOCATIONS, UPLOAD_FORMATS, USER_CSV, UploadFormat
+from schemas.uploads import (
+    GROUP_MATCHING,
+    SEAT_ALLOCATIONS,
+    UPLOAD_FORMATS,
+    USER_CSV,
+    UploadFormat,
+    field_column,
+)
 
 UPLOADS_GROUP = "uploads"
 KINDS = {"csv", "python", "sql"}
@@ -61,6 +68,7 @@ PARTITIONS = {
 FILE_ACCEPTED = "file_accepted"
 ROWS_VALID = "rows_valid"
 PROBLEM_COLUMNS = dict(zip(REPORT_COLUMNS, ("int", "string", "string", "string"), strict=True))
+FIELD_COLUMNS = {"row": "int", "email": "string", "field": "string", "value": "string"}
 SUMMARY_LINES = 20
 
 
@@ -90,8 +98,9 @@ class UserCsvConfig(UploadModeConfig, EmailSettings):
     )
 
 
-def _column_schema(fmt: UploadFormat) -> TableSchema:
-    schema = fmt.model.to_schema()
+def _column_schema(fmt: UploadFormat, fields: tuple[str, ...]) -> TableSchema:
+    """The format's columns, then the file's additional fields."""
+    schema = fmt.model.to_schema().add_columns({name: field_column(name) for name in fields})
     return TableSchema(
         columns=[
             TableColumn(name, "text", description=column.description)
@@ -123,12 +132,13 @@ def _metadata(
     fmt: UploadFormat, path: Path, mode: Mode, outcome: Outcome, started: float
 ) -> dict[str, Any]:
     shown = path.name if hostile_name_reason(path.name) is None else repr(path.name)
+    fields = outcome.layout.fields if outcome.layout is not None else ()
     metadata: dict[str, Any] = {
         "outcome": outcome.status,
         "mode": mode,
         "file": shown,
         "dagster/row_count": outcome.rows_valid,
-        "dagster/column_schema": _column_schema(fmt),
+        "dagster/column_schema": _column_schema(fmt, fields),
         "rows": outcome.rows,
         "rows_valid": outcome.rows_valid,
         "rows_invalid": outcome.rows_invalid,
@@ -142,7 +152,12 @@ def _metadata(
         metadata["encoding"] = outcome.layout.encoding
         delimiter = outcome.layout.delimiter
         metadata["delimiter"] = DELIMITER_NAMES.get(delimiter, repr(delimiter))
-        metadata["ignored_columns"] = ", ".join(outcome.layout.ignored) or "none"
+        ignored = [neutralised(cell) for cell in outcome.layout.ignored]
+        metadata["ignored_columns"] = ", ".join(ignored) or "none"
+    if fmt.keeps_fields and outcome.layout is not None:
+        metadata["additional_fields"] = ", ".join(fields) or "none"
+    if fields:
+        metadata["field_values"] = metadata_table(outcome.field_values, FIELD_COLUMNS)
     if outcome.reason is not None:
         metadata["reason"] = outcome.reason
     if outcome.status != "rejected":
@@ -240,9 +255,11 @@ def _upload_asset(fmt: UploadFormat, description: str, **options: Any) -> Callab
 
 @_upload_asset(
     USER_CSV,
-    "CSV Import: users (name, email), the team each joins with a role, and optionally the "
-    "products they get a seat in. Valid rows become dashboard users, teams, memberships (source "
-    "csv_import) and seat assignments in one transaction; a file imported again adds nothing.",
+    "CSV Import: users (User name, User email), optionally the team each joins (Team name) "
+    "with a role and the products they get a seat in, then any additional fields. Valid rows "
+    "become dashboard users, teams, memberships (source csv_import), seat assignments and "
+    "fields kept per user (dashboard_user_fields) in one transaction; a file imported again "
+    "adds nothing.",
     pool=THINKIFIC_POOL,
 )
 def user_csv(

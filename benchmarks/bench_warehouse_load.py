@@ -24,8 +24,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from benchmarks.postgres import fresh_database
 from resources.warehouse import WarehouseResource
 from resources.warehouse_rows import sqlite_rows
 from schemas.thinkific import get_table, to_frame
@@ -51,9 +51,6 @@ took 6.2-6.9 s in chunks of 10 or 30 rows, 6.2-8.2 s in chunks of 100, 9.7 s of 
 of 1,000 and 10.8-11.5 s of 4,000 (the most under PostgreSQL's 65535 parameters): pandas builds,
 and SQLAlchemy compiles and processes, one statement per chunk, at a cost that grows faster than
 the chunk."""
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def enrollments(count: int) -> pd.DataFrame:
@@ -115,22 +112,8 @@ def _best(measure: Callable[[], Timing], repeats: int = REPEATS) -> Timing:
 # PostgreSQL
 
 
-@contextmanager
-def _fresh_postgresql_database() -> Iterator[sa.URL]:
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"bench_warehouse_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.url.set(database=name)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def _postgresql_with_our_loader(frame: pd.DataFrame) -> Timing:
-    with _fresh_postgresql_database() as url:
+    with fresh_database("bench_warehouse") as url:
         warehouse = WarehouseResource(url=url.render_as_string(hide_password=False))
         warehouse.ensure_tables(TABLE)
         timing = _timed(lambda: warehouse.upsert(TABLE, frame))
@@ -142,7 +125,7 @@ def _postgresql_with_our_loader(frame: pd.DataFrame) -> Timing:
 def _postgresql_with_to_sql(frame: pd.DataFrame, method: str | None) -> Timing:
     """to_sql into a staging table, then one INSERT ... ON CONFLICT DO UPDATE into the table."""
     spec = get_table(TABLE)
-    with _fresh_postgresql_database() as url:
+    with fresh_database("bench_warehouse") as url:
         warehouse = WarehouseResource(url=url.render_as_string(hide_password=False))
         warehouse.ensure_tables(TABLE)
         target = warehouse.table(TABLE)

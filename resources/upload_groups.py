@@ -26,10 +26,13 @@ from resources.upload_staging import (
 class StagedGroupMappings:
     """The valid rows of one group matching upload, in a temporary table."""
 
-    def __init__(self, connection: sa.Connection, store: DashboardStore, at: dt.datetime) -> None:
+    def __init__(
+        self, connection: sa.Connection, store: DashboardStore, at: dt.datetime, write: bool
+    ) -> None:
         self.connection = connection
         self.store = store
         self.at = at
+        self.write = write
         self.rows = temporary_table(
             "upload_group_mappings",
             sa.Column("group_id", sa.BigInteger),
@@ -65,8 +68,12 @@ class StagedGroupMappings:
         s = self.rows.c
         return sa.select(s.group_id, s.team, s.role)
 
-    def plan(self) -> dict[str, int]:
-        """What `apply` would write, counted; writes nothing."""
+    def finish(self) -> dict[str, int]:
+        """Imports the staged rows (`write`), or counts what an import would do."""
+        return self._apply() if self.write else self._plan()
+
+    def _plan(self) -> dict[str, int]:
+        """What `_apply` would write, counted; writes nothing."""
         c, mappings = self.connection, self._mappings()
         changes = sa.select(mappings.c.group_id).where(self._role_changes())
         return {
@@ -75,7 +82,7 @@ class StagedGroupMappings:
             "roles_changed": count(c, changes),
         }
 
-    def apply(self) -> dict[str, int]:
+    def _apply(self) -> dict[str, int]:
         c, mappings = self.connection, self._mappings()
         created = self.teams.insert_new(self.store, self.at)
         roles = c.execute(

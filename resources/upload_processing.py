@@ -1,5 +1,7 @@
 """One upload from file to report: file-level checks, then read, validate and stage the rows in
-chunks, then import them (one transaction) or count what an import would do.
+chunks, then import them (one transaction) or count what an import would do. A user file's
+chunks are imported (or counted) as they come, beside the reading on PostgreSQL
+(`resources.upload_users`, `resources.upload_pipeline`).
 
 `process_upload` never raises for a bad file: a file-level problem comes back as a rejected
 `Outcome` with its reason, with nothing imported and no report written. Row problems go to the
@@ -21,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pandas as pd
-import sqlalchemy as sa
 
 from resources.dashboard_outbox import Template
 from resources.dashboard_store import DashboardStore
@@ -29,6 +30,7 @@ from resources.dashboard_teams import map_teams
 from resources.thinkific import ThinkificClient
 from resources.upload_files import hostile_name_reason
 from resources.upload_groups import StagedGroupMappings
+from resources.upload_pipeline import InOrder, in_order
 from resources.upload_reading import Layout, Limits, UploadRejected, inspect, read_rows
 from resources.upload_report import Report
 from resources.upload_seat_allocations import SeatUpload, StagedSeatAllocations
@@ -73,6 +75,8 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     sample: list[dict[str, Any]] = field(default_factory=list)
     problem_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    field_values: list[dict[str, Any]] = field(default_factory=list)
+    """The first additional field values of a user file: row, email, field, value (neutralised)."""
 
     @property
     def rows_invalid(self) -> int:
@@ -80,14 +84,12 @@ class Outcome:
 
 
 class Staged(Protocol):
-    """An upload's valid rows, staged on its connection chunk by chunk, then imported (`apply`)
-    or counted (`plan`); one implementation per format."""
+    """An upload's valid rows, staged on its connection chunk by chunk, then imported or
+    counted (`finish`, as the staged rows were made to); one implementation per format."""
 
     def add(self, valid: pd.DataFrame) -> None: ...
 
-    def plan(self) -> dict[str, int]: ...
-
-    def apply(self) -> dict[str, int]: ...
+    def finish(self) -> dict[str, int]: ...
 
     def drop(self) -> None: ...
 
@@ -112,10 +114,14 @@ class _Pass:
         find_missing: bool = False,
     ) -> Outcome:
         job = self.job
-        validator = RowValidator(job.fmt, self.known)
+        validator = RowValidator(job.fmt, self.known, self.layout.fields)
         rows = valid = 0
-        with upload_transaction(self.store, write=write) as connection:
-            staged = self._staged(connection)
+        preview: list[dict[str, Any]] = []
+        with (
+            upload_transaction(self.store, write=write) as connection,
+            in_order(connection) as work,
+        ):
+            staged = self._staged(work, write, find_missing)
             for chunk in read_rows(job.path, job.fmt, self.layout, job.limits):
                 good, problems = validator.validate(chunk)
                 report.add(problems)
@@ -124,9 +130,10 @@ class _Pass:
                 valid += len(good)
             if extra is not None:
                 report.add(extra)
-            counts = staged.apply() if write else staged.plan()
-            if find_missing and isinstance(staged, StagedUsers):
-                self.missing = staged.missing_in_thinkific()
+            counts = staged.finish()
+            if isinstance(staged, StagedUsers):
+                self.missing = staged.missing
+                preview = staged.fields.preview
             staged.drop()
         return Outcome(
             status="imported" if write else "validated",
@@ -137,18 +144,25 @@ class _Pass:
             counts=counts,
             sample=report.sample,
             problem_counts=report.counts,
+            field_values=preview,
         )
 
-    def _staged(self, connection: sa.Connection) -> Staged:
-        job = self.job
+    def _staged(self, work: InOrder, write: bool, find_missing: bool) -> Staged:
+        job, connection = self.job, work.connection
         if job.fmt is GROUP_MATCHING:
-            return StagedGroupMappings(connection, self.store, job.at)
+            return StagedGroupMappings(connection, self.store, job.at, write)
         if job.fmt is SEAT_ALLOCATIONS:
-            return StagedSeatAllocations(
-                connection, self.store, SeatUpload(job.path, job.run_id, job.at)
-            )
-        imported = UserImport(job.run_id, job.at, job.emails, job.welcome)
-        return StagedUsers(connection, self.store, imported, self.thinkific_ids)
+            upload = SeatUpload(job.path, job.run_id, job.at)
+            return StagedSeatAllocations(connection, self.store, upload, write)
+        return StagedUsers(
+            work,
+            self.store,
+            UserImport(job.run_id, job.at, job.emails, job.welcome),
+            write=write,
+            fields=self.layout.fields,
+            thinkific_ids=self.thinkific_ids,
+            find_missing=find_missing,
+        )
 
 
 def _memberships(store: DashboardStore, job: UploadJob) -> dict[str, int]:

@@ -15,7 +15,11 @@ is imported. In order:
 4. the header: an Excel `sep=;` first line names the delimiter; otherwise the delimiter among
    comma, semicolon, tab and pipe that splits the header into the most known columns. Header
    cells are matched to columns through the format's aliases; a required column missing, or
-   one column named twice, is refused. Unknown columns are ignored (and listed);
+   one column named twice, is refused. Other columns are additional fields in a format that
+   keeps them (user files): a field named twice (as `header_key` writes names), a name over
+   MAX_FIELD_NAME characters or more than MAX_FIELDS fields are refused. Cells that name no
+   field (blank, or punctuation only), and other columns in the other formats, are ignored
+   (and listed);
 5. the rows, in chunks of `chunk_rows`: a row with more cells than the header, a quote that
    never closes, no rows at all or more than `max_rows` rows refuse the file.
 
@@ -35,7 +39,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from schemas.uploads import UploadFormat, header_key
+from schemas.uploads import MAX_FIELD_NAME, MAX_FIELDS, UploadFormat, header_key
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
@@ -82,13 +86,15 @@ class Layout:
     encoding: str
     delimiter: str
     header: tuple[str | None, ...]
-    """Each header cell's column, None for an ignored one, in file order."""
+    """Each header cell's column or additional field, None for an ignored one, in file order."""
     ignored: tuple[str, ...]
-    """Header cells that name no column, as written."""
+    """Header cells that name no column and no field, as written."""
     lines_before_rows: int
     """Text lines up to and including the header."""
     first_row: int
     """The spreadsheet row number of the first row under the header."""
+    fields: tuple[str, ...] = ()
+    """The additional fields, in file order, as `header_key` writes their names."""
 
 
 def _size(count: int) -> str:
@@ -147,16 +153,20 @@ def _decodes(path: Path, encoding: str) -> bool:
                 return True
 
 
+def candidate_encodings(head: bytes) -> tuple[str, ...]:
+    """The encodings a file starting with `head` (3 bytes or more) may be in, in the order
+    they are tried: its byte-order mark's, else UTF-8 then Windows-1252."""
+    if head.startswith(codecs.BOM_UTF8):
+        return ("utf-8-sig",)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ("utf-16",)
+    return ("utf-8", "cp1252")
+
+
 def _detect_encoding(path: Path) -> str:
     """The file's encoding (see the module docstring), checked over the whole file."""
     with path.open("rb") as handle:
-        head = handle.read(3)
-    if head.startswith(codecs.BOM_UTF8):
-        candidates = ("utf-8-sig",)
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8", "cp1252")
+        candidates = candidate_encodings(handle.read(3))
     for encoding in candidates:
         if _decodes(path, encoding):
             return encoding
@@ -207,15 +217,19 @@ def _delimiter(header: str, fmt: UploadFormat, hint: str | None) -> str:
     return max(DELIMITERS, key=score)
 
 
-def _columns(cells: list[str], fmt: UploadFormat) -> tuple[list[str | None], list[str]]:
-    """Each cell's column (None when it names none), and the cells naming none."""
-    columns = [fmt.aliases.get(header_key(cell)) for cell in cells]
+def _named_twice(kind: str, name: str, first: str, second: str) -> UploadRejected:
+    return UploadRejected(
+        f"the header names {kind} {name} twice ({first!r} and {second!r}): keep one"
+    )
+
+
+def _columns(cells: list[str], fmt: UploadFormat) -> dict[str, str]:
+    """The columns the cells name: column -> the cell naming it."""
     named: dict[str, str] = {}
-    for cell, column in zip(cells, columns, strict=True):
+    for cell in cells:
+        column = fmt.aliases.get(header_key(cell))
         if column in named:
-            raise UploadRejected(
-                f"the header names column {column} twice ({named[column]!r} and {cell!r}): keep one"
-            )
+            raise _named_twice("column", column, named[column], cell)
         if column is not None:
             named[column] = cell
     expected = ", ".join(fmt.columns)
@@ -231,8 +245,33 @@ def _columns(cells: list[str], fmt: UploadFormat) -> tuple[list[str | None], lis
             f"header has {', '.join(repr(c) for c in cells if c)}; expected {expected} "
             f"(see {fmt.template})"
         )
-    ignored = [cell for cell, column in zip(cells, columns, strict=True) if cell and not column]
-    return columns, ignored
+    return named
+
+
+def _fields(cells: list[str], fmt: UploadFormat) -> dict[str, str]:
+    """The additional fields the cells name (none unless the format keeps them): name -> the
+    cell naming it."""
+    fields: dict[str, str] = {}
+    if not fmt.keeps_fields:
+        return fields
+    for cell in cells:
+        name = header_key(cell)
+        if not name or name in fmt.aliases:
+            continue
+        if name in fields:
+            raise _named_twice("field", repr(name), fields[name], cell)
+        if len(name) > MAX_FIELD_NAME:
+            raise UploadRejected(
+                f"the header's column {cell[:MAX_FIELD_NAME]!r}... is a field name longer than "
+                f"{MAX_FIELD_NAME} characters: shorten it"
+            )
+        fields[name] = cell
+    if len(fields) > MAX_FIELDS:
+        raise UploadRejected(
+            f"the header has {len(fields)} additional columns, more than the {MAX_FIELDS} kept "
+            "per user: remove the columns the dashboard does not need"
+        )
+    return fields
 
 
 def inspect(path: Path, fmt: UploadFormat, limits: Limits) -> Layout:
@@ -243,14 +282,18 @@ def inspect(path: Path, fmt: UploadFormat, limits: Limits) -> Layout:
     with path.open(encoding=encoding, newline="") as stream:
         hint, header, lines, blank = _header_lines(stream)
     delimiter = _delimiter(header, fmt, hint)
-    columns, ignored = _columns(_cells(header, delimiter), fmt)
+    cells = _cells(header, delimiter)
+    columns = {cell: column for column, cell in _columns(cells, fmt).items()}
+    fields = {cell: name for name, cell in _fields(cells, fmt).items()}
+    named = [columns.get(cell, fields.get(cell)) for cell in cells]
     return Layout(
         encoding=encoding,
         delimiter=delimiter,
-        header=tuple(columns),
-        ignored=tuple(ignored),
+        header=tuple(named),
+        ignored=tuple(cell for cell, name in zip(cells, named, strict=True) if cell and not name),
         lines_before_rows=lines,
         first_row=blank + 2,
+        fields=tuple(fields.values()),
     )
 
 
@@ -303,9 +346,10 @@ def read_rows(
     path: Path, fmt: UploadFormat, layout: Layout, limits: Limits
 ) -> Iterator[pd.DataFrame]:
     """The rows under the header in chunks: the format's columns (a missing optional column
-    blank), every cell text as written, indexed by spreadsheet row number."""
+    blank), then the additional fields, every cell text as written, indexed by spreadsheet row
+    number."""
     names = [column or f"_ignored_{i}" for i, column in enumerate(layout.header)] + [OVERFLOW]
-    present = [column for column in fmt.columns if column in layout.header]
+    present = [column for column in fmt.columns if column in layout.header] + list(layout.fields)
     rows = 0
     with path.open(encoding=layout.encoding, newline="") as stream:
         for _ in range(layout.lines_before_rows):
@@ -323,6 +367,6 @@ def read_rows(
                 raise UploadRejected(
                     f"the file has more than {limits.max_rows:,} rows, the limit: split it"
                 )
-            yield frame.reindex(columns=fmt.columns, fill_value="")
+            yield frame.reindex(columns=[*fmt.columns, *layout.fields], fill_value="")
     if rows == 0:
         raise UploadRejected("the file has a header but no rows under it")

@@ -21,7 +21,7 @@ file's name, its sha256 and the `add` rows it applied):
   adding the others twice. To buy the same seats again on purpose, drop a file under a new name
   (or `set` the new total).
 
-`plan` counts what `apply` would do without writing (validate-only uploads).
+A validate-only upload counts what an import would do, without writing.
 """
 
 import datetime as dt
@@ -79,10 +79,13 @@ class _Earlier:
 class StagedSeatAllocations:
     """The valid rows of one seat allocation upload."""
 
-    def __init__(self, connection: sa.Connection, store: DashboardStore, upload: SeatUpload):
+    def __init__(
+        self, connection: sa.Connection, store: DashboardStore, upload: SeatUpload, write: bool
+    ) -> None:
         self.connection = connection
         self.store = store
         self.upload = upload
+        self.write = write
         self.sha256 = sha256_of(upload.path)
         self.rows: list[_Row] = []
 
@@ -130,8 +133,12 @@ class StagedSeatAllocations:
             "rows_already_imported": already,
         }
 
-    def plan(self) -> dict[str, int]:
-        """What `apply` would do, counted; writes nothing."""
+    def finish(self) -> dict[str, int]:
+        """Imports the rows (`write`), or counts what an import would do."""
+        return self._apply() if self.write else self._plan()
+
+    def _plan(self) -> dict[str, int]:
+        """What `_apply` would do, counted; writes nothing."""
         pending, already = self._pending(self._earlier())
         c, store = self.connection, self.store
         changed = sum(
@@ -141,7 +148,7 @@ class StagedSeatAllocations:
         )
         return self._counts(already, changed)
 
-    def apply(self) -> dict[str, int]:
+    def _apply(self) -> dict[str, int]:
         """Buys the pending rows' seats and records the upload in the audit log."""
         lock(self.connection)
         earlier = self._earlier()

@@ -3,8 +3,11 @@
 An upload's rows arrive in chunks; each chunk's valid rows are appended to temporary tables on
 the upload's connection, and the dashboard tables change only through set-based statements
 from there (`resources.upload_users`, `resources.upload_groups`), so the writes cost one bulk
-load plus one statement per table, whatever the number of rows. Rows are bulk-loaded by
-executemany on SQLite and by COPY on PostgreSQL (`resources.warehouse_copy`).
+load plus one statement per table (per chunk, for user files), whatever the number of rows.
+Rows are bulk-loaded by sqlite3's executemany on SQLite and by COPY on PostgreSQL, as text in
+COPY's format (`resources.warehouse_copy`, `resources.warehouse_rows.copy_text_of_lists`). A
+batch of rows is prepared (`Batch.of`) apart from its load (`load`), so that a chunk is
+prepared while the database is busy with the one before (`resources.upload_pipeline`).
 
 An import runs in one write transaction: every table it changes, or none. A validation runs
 the same statements' counting forms in a transaction that only writes its temporary tables and
@@ -15,6 +18,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -22,7 +26,8 @@ import sqlalchemy as sa
 
 from resources.dashboard_sql import insert_from
 from resources.dashboard_store import DashboardStore
-from resources.warehouse_copy import copy_into_temporary_table
+from resources.warehouse_copy import copy_text
+from resources.warehouse_rows import copy_text_of_lists
 
 TIMESTAMP = sa.DateTime(timezone=True)
 
@@ -80,20 +85,37 @@ def temporary_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
     )
 
 
-def append(connection: sa.Connection, table: sa.Table, columns: Sequence[list[Any]]) -> None:
-    """Appends rows given as one list per column of `table`, in order; None is NULL."""
-    if not len(columns[0]):
-        return
-    rows = zip(*columns, strict=True)
-    if connection.dialect.name == "postgresql":
-        batch = copy_into_temporary_table(connection, table, rows)
-        connection.execute(insert_from(connection, table, sa.select(*batch.c)))
-        connection.execute(sa.schema.DropTable(batch))
-    else:
+@dataclass(frozen=True)
+class Batch:
+    """Rows for a table without keys, prepared for the dialect's bulk load."""
+
+    table: sa.Table
+    rows: str | Sequence[list[Any]]
+    """COPY text (PostgreSQL), or one list per column of the table (SQLite)."""
+
+    @classmethod
+    def of(cls, dialect: str, table: sa.Table, columns: Sequence[list[Any]]) -> "Batch":
+        """Rows given as one list per column of `table`, in order; None is NULL."""
+        if dialect != "postgresql" or not len(columns[0]):
+            return cls(table, columns)
+        return cls(table, copy_text_of_lists(columns))
+
+
+def load(connection: sa.Connection, batch: Batch) -> None:
+    """Appends a batch's rows to its table."""
+    if isinstance(batch.rows, str):
+        copy_text(connection, batch.table, [batch.rows])
+    elif len(batch.rows[0]):
         # sqlite3's own executemany, over the tuples as they are zipped: a third of the time
         # of SQLAlchemy's dicts, and no list of a million tuples.
-        statement = str(table.insert().compile(dialect=connection.dialect))
+        statement = str(batch.table.insert().compile(dialect=connection.dialect))
+        rows = zip(*batch.rows, strict=True)
         connection.connection.driver_connection.executemany(statement, rows)
+
+
+def append(connection: sa.Connection, table: sa.Table, columns: Sequence[list[Any]]) -> None:
+    """Appends rows given as one list per column of `table`, in order; None is NULL."""
+    load(connection, Batch.of(connection.dialect.name, table, columns))
 
 
 def count(connection: sa.Connection, query: sa.Select) -> int:
@@ -123,6 +145,26 @@ def insert_missing(connection: sa.Connection, table: sa.Table, rows: sa.Select) 
     return connection.execute(insert).rowcount
 
 
+def lock_for_writing(connection: sa.Connection, *tables: sa.Table) -> None:
+    """Keeps every other writer out of the tables until the transaction ends (readers go on):
+    PostgreSQL's SHARE ROW EXCLUSIVE lock, taken before anything else. SQLite needs none: its
+    write transaction holds the database's only write lock."""
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
+        connection.exec_driver_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def insert_new(connection: sa.Connection, table: sa.Table, rows: sa.Select) -> int:
+    """`insert_missing` for a table the transaction holds locked (`lock_for_writing`), so that
+    no key can arrive between a check and an insert. PostgreSQL: INSERT ... SELECT ... WHERE
+    NOT EXISTS, half the server time of ON CONFLICT DO NOTHING, which inserts every row
+    speculatively (0.48 s against 0.94 s for 100,000 new users). SQLite: `insert_missing`, its
+    ON CONFLICT adding nothing to the key check every insert makes."""
+    if connection.dialect.name != "postgresql":
+        return insert_missing(connection, table, rows)
+    return connection.execute(insert_from(connection, table, absent(table, rows))).rowcount
+
+
 class StagedTeams:
     """The teams an upload names, once each: key (trimmed, lower case) and first spelling."""
 
@@ -134,13 +176,17 @@ class StagedTeams:
         self.table.create(connection)
         self._seen: set[str] = set()
 
-    def add(self, keys: pd.Series, names: pd.Series) -> pd.Series:
-        """Stages the teams of a chunk (keys, and names as written) not seen before; returns
-        the keys."""
+    def new(self, keys: pd.Series, names: pd.Series) -> list[list[str]]:
+        """The teams of a chunk (keys, and names as written) not seen before, as the table's
+        columns; they count as seen from now on."""
         new = pd.DataFrame({"team": keys, "name": names}).drop_duplicates("team")
         new = new[~new["team"].isin(self._seen)]
         self._seen.update(new["team"])
-        append(self.connection, self.table, [new["team"].tolist(), new["name"].tolist()])
+        return [new["team"].tolist(), new["name"].tolist()]
+
+    def add(self, keys: pd.Series, names: pd.Series) -> pd.Series:
+        """Stages the teams of a chunk not seen before (`new`); returns the keys."""
+        append(self.connection, self.table, self.new(keys, names))
         return keys
 
     def _rows(self, at: dt.datetime) -> sa.Select:

@@ -1,4 +1,4 @@
-"""User uploads into the dashboard: staged valid rows become users, teams, memberships and seats.
+"""User uploads into the dashboard: valid rows become users, teams, memberships, seats and fields.
 
 What an import writes, all in the caller's one transaction (`resources.upload_staging`):
 
@@ -6,35 +6,54 @@ What an import writes, all in the caller's one transaction (`resources.upload_st
 - users whose email is not a dashboard user yet, named from the first row with their email and
   linked to the live Thinkific user with the same email, or to the one this upload created;
   existing users keep their row;
-- memberships (source `csv_import`) for every (team, email); a `csv_import` membership whose
-  role the file changes gets the new role, memberships from other sources are left as they are;
-- seat assignments (source `dashboard`) for every product a row names;
+- memberships (source `csv_import`) for every (team, email) of a row that names a team: a row
+  without a team makes its user and joins no team. A `csv_import` membership whose role the
+  file changes gets the new role; memberships from other sources are left as they are;
+- seat assignments (source `dashboard`) for every product a row names, in the row's team;
+- the additional fields the first row of each email gives (`resources.upload_fields`);
 - a welcome message per user this run created, when emails are allowed;
 - a line in the import log.
 
 Each step inserts only what is missing, so the same file imported again adds nothing, and a
-corrected file adds what it corrected. `plan` counts what `apply` would do, without writing.
+corrected file adds what it corrected. A validation counts what an import would do instead.
+
+The rows are imported (or counted) chunk by chunk, as they are validated. `add` prepares a
+chunk in Python: which row is the first of its email (`FirstSeen`, so no statement needs a
+sort or a GROUP BY), the names, teams, seats and fields, as bulk-load batches. It hands the
+chunk's database work to `resources.upload_pipeline.InOrder`: load the batches into temporary
+tables, merge them into the dashboard tables (or count) with one set-based statement per table,
+drop them. On PostgreSQL that runs while the next chunk is read, and an import locks the tables
+it fills against other writers first (`LOCKED`), so that plain inserts of the rows not there yet
+(`insert_new`) are safe. `finish` writes what needs the whole file: teams, welcome messages, the
+import log.
 """
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from resources.dashboard_outbox import OUTBOX, Template, welcome_rows
-from resources.dashboard_sql import live, normalised, upsert
+from resources.dashboard_sql import insert_from, live, normalised, upsert
 from resources.dashboard_store import DashboardStore
+from resources.upload_fields import FieldCells, StagedFields
+from resources.upload_pipeline import InOrder
 from resources.upload_staging import (
     TIMESTAMP,
+    Batch,
     StagedTeams,
-    append,
     count,
     count_missing,
     insert_missing,
+    insert_new,
+    load,
+    lock_for_writing,
     temporary_table,
 )
 from resources.upload_validation import FirstSeen, hashed
@@ -42,6 +61,13 @@ from resources.upload_validation import FirstSeen, hashed
 CSV_IMPORT = "csv_import"
 SEAT_SOURCE = "dashboard"
 JOB = "uploads/user_csv"
+LOCKED = (
+    "dashboard_users",
+    "dashboard_user_fields",
+    "dashboard_team_members",
+    "dashboard_seat_assignments",
+)
+"""The tables an import fills with plain inserts (`insert_new`): no other writer meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,18 @@ class MissingUser:
     last_name: str | None
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk's rows, prepared to be staged."""
+
+    users: Batch
+    seats: Batch
+    teams: Batch
+    fields: FieldCells | None
+    memberships: int
+    """Rows naming a team."""
+
+
 def _words(name: str) -> tuple[str, str, str]:
     """`name.partition(" ")`, splitting at any whitespace."""
     words = name.split(None, 1)
@@ -81,24 +119,29 @@ def split_name(names: list[str]) -> tuple[list[str | None], list[str | None]]:
 
 
 class StagedUsers:
-    """The valid rows of one user upload, in temporary tables on the upload's connection.
-
-    Which row is the first of its email is worked out while staging (`FirstSeen`), so the
-    statements need neither a sort nor a GROUP BY over the rows.
-    """
+    """The valid rows of one user upload, imported (`write`) or counted chunk by chunk."""
 
     def __init__(
         self,
-        connection: sa.Connection,
+        work: InOrder,
         store: DashboardStore,
         imported: UserImport,
-        thinkific_ids: Mapping[str, int],
+        *,
+        write: bool,
+        fields: Sequence[str] = (),
+        thinkific_ids: Mapping[str, int] | None = None,
+        find_missing: bool = False,
     ) -> None:
-        self.connection = connection
+        connection = work.connection
+        self.work = work
         self.store = store
         self.imported = imported
-        self.thinkific_ids = thinkific_ids
+        self.write = write
+        self.thinkific_ids = thinkific_ids or {}
         """Users this upload created in Thinkific: email -> Thinkific user id."""
+        self.find_missing = find_missing
+        self.missing: list[MissingUser] = []
+        """With `find_missing`: the file's users (first valid row) Thinkific does not have."""
         self.rows = temporary_table(
             "upload_users",
             sa.Column("row", sa.BigInteger),
@@ -116,80 +159,109 @@ class StagedUsers:
             sa.Column("email", sa.Text),
             sa.Column("product_id", sa.BigInteger),
         )
-        for table in (self.rows, self.seats):
-            table.create(connection)
+        if write:
+            lock_for_writing(connection, *(store.table(name) for name in LOCKED))
+        self.known = self._known_in_thinkific(connection)
         self.teams = StagedTeams(connection)
+        self.fields = StagedFields(store, fields, imported.at, imported.run_id)
         self._emails = FirstSeen()
+        self._counts: Counter[str] = Counter()
         self.users_in_file = 0
 
+    def _known_in_thinkific(self, connection: sa.Connection) -> sa.Table:
+        """Live Thinkific users by normalised email (the email and the user's id), once for
+        the whole file, keyed so that each chunk looks its emails up."""
+        known = temporary_table(
+            "upload_known",
+            sa.Column("email", sa.Text, primary_key=True),
+            sa.Column("id", sa.BigInteger),
+        )
+        known.create(connection)
+        thinkific = self.store.table("thinkific_users")
+        email = normalised(thinkific.c.email)
+        users = (
+            sa.select(email.label("email"), sa.func.max(thinkific.c.id).label("id"))
+            .where(live(thinkific), thinkific.c.email.is_not(None))
+            .group_by(email)
+        )
+        connection.execute(insert_from(connection, known, users))
+        return known
+
     def add(self, valid: pd.DataFrame) -> None:
-        """Stages a chunk's valid rows (parsed, with `product_ids` where they name products)."""
+        """Prepares a chunk's valid rows (parsed, with `product_ids` where they name products)
+        and hands them over to be imported or counted."""
+        dialect = self.work.connection.dialect.name
         emails, rows = valid["email"].tolist(), valid.index.to_numpy(dtype=np.int64)
         first_of_email = self._emails.first_rows(rows, hashed(emails)) == rows
         self.users_in_file += int(first_of_email.sum())
         first, last = split_name(valid["name"].where(first_of_email, "").tolist())
-        team = self.teams.add(valid["team_key"], valid["team"])
+        named = valid["team_key"] != ""
+        team = valid["team_key"].where(named, None)
+        new_teams = self.teams.new(valid["team_key"][named], valid["team"][named])
         ids = self.thinkific_ids
         linked = [ids.get(address) for address in emails] if ids else [None] * len(emails)
-        append(
-            self.connection,
-            self.rows,
-            [
-                rows.tolist(),
-                emails,
-                first_of_email.tolist(),
-                first,
-                last,
-                team.tolist(),
-                valid["role"].tolist(),
-                linked,
-            ],
-        )
-        named = valid["product_ids"].notna()
+        users = [rows.tolist(), emails, first_of_email.tolist(), first, last, team.tolist()]
+        with_products = valid["product_ids"].notna()
         seats = pd.DataFrame(
-            {"team": team[named], "email": valid["email"][named], "id": valid["product_ids"][named]}
+            {
+                "team": team[with_products],
+                "email": valid["email"][with_products],
+                "id": valid["product_ids"][with_products],
+            }
+        ).explode("id")
+        seats = seats.dropna(subset=["id"])  # a cell of separators names none
+        chunk = _Chunk(
+            users=Batch.of(dialect, self.rows, [*users, valid["role"].tolist(), linked]),
+            seats=Batch.of(
+                dialect,
+                self.seats,
+                [seats["team"].tolist(), seats["email"].tolist(), seats["id"].tolist()],
+            ),
+            teams=Batch.of(dialect, self.teams.table, new_teams),
+            fields=self.fields.cells(dialect, valid, first_of_email) if self.fields.names else None,
+            memberships=int(named.sum()),
         )
-        seats = seats.explode("id").dropna(subset=["id"])  # a cell of separators names none
-        append(
-            self.connection,
-            self.seats,
-            [seats["team"].tolist(), seats["email"].tolist(), seats["id"].tolist()],
-        )
+        self.work.submit(partial(self._stage, chunk=chunk))
+
+    def _stage(self, connection: sa.Connection, chunk: _Chunk) -> None:
+        """A chunk's database work: staged, merged or counted, dropped."""
+        tables = [self.rows, self.seats] + ([self.fields.table] if chunk.fields else [])
+        for table in tables:
+            table.create(connection)
+        batches = [chunk.users, chunk.seats, chunk.teams]
+        for batch in batches + ([chunk.fields.batch] if chunk.fields else []):
+            load(connection, batch)
+        if self.write:
+            self._counts.update(self._merge(connection, chunk.memberships))
+        else:
+            self._counts.update(self._count(connection))
+        if chunk.fields:
+            fields = self.fields.merge if self.write else self.fields.count
+            self._counts.update(fields(connection, chunk.fields))
+        if self.find_missing:
+            self.missing += self._missing_in_thinkific(connection)
+        for table in tables:
+            table.drop(connection)
 
     def drop(self) -> None:
-        for table in (self.rows, self.seats):
-            table.drop(self.connection)
         self.teams.drop()
+        self.known.drop(self.work.connection)
 
-    # What the import would do, as queries.
-
-    def _in_thinkific(self) -> sa.Subquery:
-        """Live Thinkific users by normalised email: the email and the user's id."""
-        thinkific = self.store.table("thinkific_users")
-        return (
-            sa.select(
-                normalised(thinkific.c.email).label("email"),
-                sa.func.max(thinkific.c.id).label("id"),
-            )
-            .where(live(thinkific))
-            .group_by(normalised(thinkific.c.email))
-            .subquery("in_thinkific")
-        )
+    # A staged chunk's statements.
 
     def _user_rows(self, imported: UserImport) -> sa.Select:
         """The first row of each email, as a dashboard user."""
-        s = self.rows.c
-        known = self._in_thinkific()
+        s, known = self.rows.c, self.known.c
         return (
             sa.select(
                 s.email,
                 s.first_name,
                 s.last_name,
-                sa.func.coalesce(s.thinkific_user_id, known.c.id).label("thinkific_user_id"),
+                sa.func.coalesce(s.thinkific_user_id, known.id).label("thinkific_user_id"),
                 sa.literal(imported.at, TIMESTAMP).label("created_at"),
                 sa.literal(imported.run_id).label("created_by_run"),
             )
-            .outerjoin(known, known.c.email == s.email)
+            .outerjoin(self.known, known.email == s.email)
             .where(s.first_of_email)
         )
 
@@ -209,7 +281,7 @@ class StagedUsers:
             s.role,
             sa.literal(CSV_IMPORT).label("source"),
             sa.literal(at, TIMESTAMP).label("joined_at"),
-        )
+        ).where(s.team.is_not(None))
 
     def _seat_rows(self, at: dt.datetime) -> sa.Select:
         """Each product's seat once (a cell may name a product twice)."""
@@ -222,62 +294,104 @@ class StagedUsers:
             sa.literal(at, TIMESTAMP).label("assigned_at"),
         ).distinct()
 
-    def _users_in_thinkific(self) -> int:
-        known, s = self._in_thinkific(), self.rows.c
+    def _users_in_thinkific(self, connection: sa.Connection) -> int:
+        s, known = self.rows.c, self.known.c
         return count(
-            self.connection,
-            sa.select(s.email).join(known, known.c.email == s.email).where(s.first_of_email),
+            connection,
+            sa.select(s.email).join(self.known, known.email == s.email).where(s.first_of_email),
         )
 
-    def missing_in_thinkific(self) -> list[MissingUser]:
-        """The file's users (their first valid row) that Thinkific does not have by email."""
-        known, s = self._in_thinkific(), self.rows.c
+    def _missing_in_thinkific(self, connection: sa.Connection) -> list[MissingUser]:
+        s, known = self.rows.c, self.known.c
         query = (
             sa.select(s.row, s.email, s.first_name, s.last_name)
-            .outerjoin(known, known.c.email == s.email)
-            .where(s.first_of_email, known.c.email.is_(None))
+            .outerjoin(self.known, known.email == s.email)
+            .where(s.first_of_email, known.email.is_(None))
             .order_by(s.row)
         )
-        return [MissingUser(*row) for row in self.connection.execute(query)]
+        return [MissingUser(*row) for row in connection.execute(query)]
 
-    def plan(self) -> dict[str, int]:
-        """What `apply` would write, counted; writes nothing."""
-        c, store, imported = self.connection, self.store, self.imported
-        at = imported.at
+    def _count(self, c: sa.Connection) -> dict[str, int]:
+        """What `_merge` would write of the staged chunk, counted; writes nothing."""
+        store, at = self.store, self.imported.at
         members = store.table("dashboard_team_members")
         role_changes = sa.select(members.c.email).where(self._role_changes(members))
-        users = count_missing(c, store.table("dashboard_users"), self._user_rows(imported))
         return {
-            "teams_created": self.teams.count_new(store, at),
-            "users_created": users,
-            "users_existing": self.users_in_file - users,
-            "users_in_thinkific": self._users_in_thinkific(),
+            "users_created": count_missing(
+                c, store.table("dashboard_users"), self._user_rows(self.imported)
+            ),
+            "users_in_thinkific": self._users_in_thinkific(c),
             "memberships_added": count_missing(c, members, self._member_rows(at)),
             "roles_changed": count(c, role_changes),
             "seats_assigned": count_missing(
                 c, store.table("dashboard_seat_assignments"), self._seat_rows(at)
             ),
-            "welcome_messages": users if imported.welcome else 0,
         }
 
-    def apply(self) -> dict[str, int]:
-        """Writes the staged rows into the dashboard tables (see the module docstring)."""
-        c, store, imported = self.connection, self.store, self.imported
-        at = imported.at
+    def _merge(self, c: sa.Connection, memberships: int) -> dict[str, int]:
+        """Writes the staged chunk, of `memberships` rows naming a team, into the dashboard
+        tables (see the module docstring). Only when some of those are memberships already
+        does it look for role changes: on PostgreSQL that join scans the whole table, for
+        every chunk."""
+        store, at = self.store, self.imported.at
         users, members = store.table("dashboard_users"), store.table("dashboard_team_members")
-        in_thinkific = self._users_in_thinkific()
-        teams = self.teams.insert_new(store, at)
-        created = insert_missing(c, users, self._user_rows(imported))
-        roles = c.execute(
-            sa.update(members).values(role=self.rows.c.role).where(self._role_changes(members))
-        ).rowcount
-        added = insert_missing(c, members, self._member_rows(at))
-        seats = insert_missing(c, store.table("dashboard_seat_assignments"), self._seat_rows(at))
-        welcomed = 0
-        if imported.welcome is not None:
-            created_now = sa.select(users.c.email).where(users.c.created_by_run == imported.run_id)
-            rows = welcome_rows(created_now, imported.welcome, imported.run_id, imported.at)
-            welcomed = insert_missing(c, store.table(OUTBOX), rows)
+        in_thinkific = self._users_in_thinkific(c)
+        created = insert_new(c, users, self._user_rows(self.imported))
+        added = insert_new(c, members, self._member_rows(at))
+        roles = 0
+        if added < memberships:  # memberships already: their role may change
+            roles = c.execute(
+                sa.update(members).values(role=self.rows.c.role).where(self._role_changes(members))
+            ).rowcount
+        return {
+            "users_created": created,
+            "users_in_thinkific": in_thinkific,
+            "memberships_added": added,
+            "roles_changed": roles,
+            "seats_assigned": insert_new(
+                c, store.table("dashboard_seat_assignments"), self._seat_rows(at)
+            ),
+        }
+
+    # The whole file.
+
+    def finish(self) -> dict[str, int]:
+        """Once every chunk is added: imports what needs the whole file, or counts it; what
+        the upload did (or would do)."""
+        c, store, imported = self.work.wait(), self.store, self.imported
+        counts = self._counts
+        if not self.write:
+            teams = self.teams.count_new(store, imported.at)
+            welcomed = counts["users_created"] if imported.welcome else 0
+        else:
+            teams = self.teams.insert_new(store, imported.at)
+            welcomed = self._welcome(c)
+            self._log(c, welcomed)
+        result = {
+            "teams_created": teams,
+            "users_created": counts["users_created"],
+            "users_existing": self.users_in_file - counts["users_created"],
+            "users_in_thinkific": counts["users_in_thinkific"],
+            "memberships_added": counts["memberships_added"],
+            "roles_changed": counts["roles_changed"],
+            "seats_assigned": counts["seats_assigned"],
+            "welcome_messages": welcomed,
+        }
+        if self.fields.names:
+            result |= {name: counts[name] for name in ("fields_set", "fields_cleared")}
+        return result
+
+    def _welcome(self, c: sa.Connection) -> int:
+        imported = self.imported
+        if imported.welcome is None:
+            return 0
+        users = self.store.table("dashboard_users")
+        created_now = sa.select(users.c.email).where(users.c.created_by_run == imported.run_id)
+        rows = welcome_rows(created_now, imported.welcome, imported.run_id, imported.at)
+        return insert_missing(c, self.store.table(OUTBOX), rows)
+
+    def _log(self, c: sa.Connection, welcomed: int) -> None:
+        imported, users = self.imported, self.store.table("dashboard_users")
         linked = count(
             c,
             sa.select(users.c.email).where(
@@ -291,20 +405,10 @@ class StagedUsers:
             "role": None,
             "group_ids": json.dumps([]),
             "emails": imported.emails,
-            "users_created": created,
+            "users_created": self._counts["users_created"],
             "users_linked": linked,
-            "memberships_added": added + roles,
+            "memberships_added": self._counts["memberships_added"] + self._counts["roles_changed"],
             "welcome_messages": welcomed,
             "imported_at": imported.at,
         }
-        c.execute(upsert(c, store.table("dashboard_import_log"), ["run_id"]), [log])
-        return {
-            "teams_created": teams,
-            "users_created": created,
-            "users_existing": self.users_in_file - created,
-            "users_in_thinkific": in_thinkific,
-            "memberships_added": added,
-            "roles_changed": roles,
-            "seats_assigned": seats,
-            "welcome_messages": welcomed,
-        }
+        c.execute(upsert(c, self.store.table("dashboard_import_log"), ["run_id"]), [log])

@@ -7,19 +7,22 @@ before:
   share must be given as an id. Seat allocation rows must name existing teams that are not
   archived, and expire after the upload. These are pandera checks added to the model's schema
   at run time, from what `load_known` read when the upload started;
+- cells that need another: a filled cell of a column the format says needs another column
+  (`UploadFormat.needs`: products need a team) is refused when that column is blank;
 - duplicates: a row whose key (email and team; group and team; team and product) repeats an
   earlier valid row of the file is refused, naming that row. Keys are remembered as 64-bit
   hashes, sorted, so memory stays small whatever the file's size (two different keys sharing a
   hash: about 3 chances in 100 million at a million rows; it would report a false duplicate,
   never import one twice).
 
+A user file's additional fields are columns of the schema too (`schemas.uploads.field_column`).
 The valid rows come back parsed, with `team_key` (the team as the dashboard keys it) and the ids
 their products (`product_ids`, where they name any), product (`product_id`) or group
 (`group_id`) resolve to.
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +37,7 @@ from resources.dashboard_store import DashboardStore
 from resources.upload_report import problem_frame
 from schemas.dashboard import normalised
 from schemas.team_actions import moment
-from schemas.uploads import PRODUCT_SEPARATOR, UploadFormat
+from schemas.uploads import PRODUCT_SEPARATOR, UploadFormat, field_column
 
 UNKNOWN_PRODUCT = "names a product that is not in Thinkific: use the product's name or id"
 SHARED_PRODUCT = "names a product by a name several products share: use the product's id"
@@ -252,13 +255,14 @@ class FirstSeen:
 class RowValidator:
     """Validates the chunks of one file in order; see the module docstring."""
 
-    def __init__(self, fmt: UploadFormat, known: Known) -> None:
+    def __init__(self, fmt: UploadFormat, known: Known, fields: Sequence[str] = ()) -> None:
         schema = fmt.model.to_schema()
         for column, extra in _run_time_checks(fmt, known).items():
             schema = schema.update_column(column, checks=[*schema.columns[column].checks, *extra])
         self.fmt = fmt
-        self.schema = schema
+        self.schema = schema.add_columns({name: field_column(name) for name in fields})
         self.known = known
+        self.columns = [*fmt.columns, *fields]
         self._seen = FirstSeen()
         self._key = " and ".join(fmt.row_key)
 
@@ -275,15 +279,26 @@ class RowValidator:
             failures["check"].to_numpy(),
             _cells_at(chunk, failures["index"], failures["column"]),
         )
+        problems = pd.concat([problems, *self._lacking(chunk, parsed)], ignore_index=True)
         invalid = problems["row"].dropna().unique()
         valid = self._resolved(parsed.drop(index=invalid) if len(invalid) else parsed)
         duplicates, valid = self._duplicates(chunk, valid)
-        order = {column: i for i, column in enumerate(self.fmt.columns)}
+        order = {column: i for i, column in enumerate(self.columns)}
         found = pd.concat([problems, duplicates], ignore_index=True)
         found = found.sort_values(
             ["row", "column"], key=lambda c: c.map(order) if c.name == "column" else c
         )
         return valid, found.reset_index(drop=True)
+
+    def _lacking(self, chunk: pd.DataFrame, parsed: pd.DataFrame) -> list[pd.DataFrame]:
+        """Problems of filled cells whose row leaves blank the column they need."""
+        found = []
+        for column, (needed, problem) in self.fmt.needs.items():
+            lacking = parsed.index[((parsed[column] != "") & (parsed[needed] == "")).to_numpy()]
+            if len(lacking):
+                cells = chunk.loc[lacking, column].to_numpy()
+                found.append(problem_frame(lacking.to_numpy(), column, problem, cells))
+        return found
 
     def _resolved(self, rows: pd.DataFrame) -> pd.DataFrame:
         """The valid rows with their team's key (trimmed, lower case) and the ids they name."""

@@ -8,15 +8,14 @@ table with one INSERT ... ON CONFLICT. Temporary tables are dropped at the end o
 transaction.
 
 The COPY runs through psycopg's `cursor.copy` on the connection's driver connection, so it
-belongs to the transaction the connection is in. Rows go in either as values psycopg adapts one
-by one as it would query parameters (`copy_rows`), or as text already in COPY's format
-(`copy_text`, see `resources.warehouse_rows.copy_text`), which costs a fraction of that.
+belongs to the transaction the connection is in. Rows go in as text already in COPY's format
+(`copy_text`, see `resources.warehouse_rows.copy_text`): a fraction of the cost of values psycopg
+would adapt one by one as query parameters (`Copy.write_row`).
 """
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -49,26 +48,8 @@ def _copy(connection: sa.Connection, table: sa.Table) -> Iterator[psycopg.Copy]:
         yield copy
 
 
-def copy_rows(connection: sa.Connection, table: sa.Table, rows: Iterable[Sequence[Any]]) -> None:
-    """COPYs the rows into the table: one value per column of the table, in column order, None
-    for NULL; psycopg adapts each value as it would a query parameter."""
-    with _copy(connection, table) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def copy_text(connection: sa.Connection, table: sa.Table, chunks: Iterable[str]) -> None:
     """COPYs rows given as text in COPY's format (whole lines, columns in the table's order)."""
     with _copy(connection, table) as copy:
         for chunk in chunks:
             copy.write(chunk)
-
-
-def copy_into_temporary_table(
-    connection: sa.Connection, like: sa.Table, rows: Iterable[Sequence[Any]]
-) -> sa.Table:
-    """Creates a temporary table with the columns of `like` and COPYs the rows into it
-    (`copy_rows`)."""
-    batch = temporary_table_like(connection, like)
-    copy_rows(connection, batch, rows)
-    return batch

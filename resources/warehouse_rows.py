@@ -12,7 +12,8 @@ Timestamps cost more than writing the rows. Bulk loads convert a batch of rows a
   writes (the UTC time, `YYYY-MM-DD HH:MM:SS.ffffff`), so a row written either way compares
   equal.
 - `copy_text`: rows in PostgreSQL COPY's text format, one string per batch, so psycopg adapts
-  no value one by one.
+  no value one by one; `copy_text_of_lists` the same for rows given as lists of Python values
+  (an upload's staged rows), without the round trip through a frame.
 """
 
 from collections.abc import Iterator, Sequence
@@ -56,6 +57,30 @@ def copy_text(frame: pd.DataFrame, names: Sequence[str]) -> str:
         return ""
     columns = [_copy_column(frame[name]) for name in names]
     return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def copy_text_of_lists(columns: Sequence[list[Any]]) -> str:
+    """Rows given as one list per column (text, numbers, booleans; None for NULL) in COPY's
+    text format, as `copy_text` writes them. Values other than text are written by `str`,
+    which PostgreSQL reads back (`12`, `True`)."""
+    if not len(columns[0]):
+        return ""
+    fields = [_copy_values(values) for values in columns]
+    return "\n".join(map("\t".join, zip(*fields, strict=True))) + "\n"
+
+
+def _copy_values(values: list[Any]) -> list[str]:
+    texts = _escaped_text(
+        [
+            value if value.__class__ is str else "" if value is None else str(value)
+            for value in values
+        ]
+    )
+    if None in values:
+        for position, value in enumerate(values):
+            if value is None:
+                texts[position] = COPY_NULL
+    return texts
 
 
 def _plain_column(column: pd.Series) -> np.ndarray:

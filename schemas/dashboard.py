@@ -54,6 +54,19 @@ class DashboardUser(DashboardModel):
     """The run that created the user: who an import's welcome messages go to."""
 
 
+class UserField(DashboardModel):
+    """An additional field of a user: a column of a user upload the dashboard does not
+    interpret (department, employee id, ...), named as `schemas.uploads.header_key` writes the
+    header. An import sets the value its file gives and removes the field its file leaves
+    blank; fields its file has no column for are kept."""
+
+    email: Text = key()
+    field: Text = key()
+    value: Text = required()
+    updated_at: Timestamp = required()
+    updated_by_run: Text = optional()
+
+
 class Team(DashboardModel):
     team: Text = key()
     name: Text = required()
@@ -173,6 +186,7 @@ DASHBOARD_TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec("dashboard_users", DashboardUser, ("email",), "incremental"),
+        TableSpec("dashboard_user_fields", UserField, ("email", "field"), "incremental"),
         TableSpec("dashboard_teams", Team, ("team",), "incremental"),
         TableSpec("dashboard_team_members", TeamMember, ("team", "email"), "incremental"),
         TableSpec("dashboard_group_mappings", GroupMapping, ("group_id", "team"), "incremental"),

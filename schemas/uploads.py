@@ -5,28 +5,37 @@ blanks as ""). Parsers normalise before the checks run: cells are trimmed, email
 modes lower-cased, a blank role is `member`, a blank mode `set`. Every check carries the
 sentence the admin reads in the error report, so a failure case is a report line as it is.
 Checks that need the warehouse or the upload's instant (products, groups and teams that exist,
-expiry dates still ahead) are added at run time (`resources.upload_validation`).
-
-Email syntax (email-validator is not a dependency, so the rule is spelled out here): after
-trimming and lower-casing, at most 254 characters; a local part of 1-64 characters of letters,
-digits and ``!#$%&'*+/=?^_`{|}~-`` in dot-separated runs (no leading, trailing or doubled dot);
-``@``; a domain of at least two dot-separated labels of letters, digits and inner hyphens (each
-1-63 characters), ending in an alphabetic top-level label or a punycode one (``xn--``). Quoted
-local parts, IP-address domains and non-ASCII addresses are refused.
+expiry dates still ahead) are added at run time (`resources.upload_validation`), as are the
+columns of a user file's additional fields (`field_column`): every column the format does not
+interpret is a field kept per user, its name the header as `header_key` writes it. Email
+syntax is `schemas.upload_cells.email_syntax`, emails at most MAX_EMAIL characters long.
 """
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, get_args
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import get_args
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.dashboard import WHITESPACE, Role
 from schemas.team_actions import moment
+from schemas.upload_cells import (
+    at_most,
+    bools,
+    cells_check,
+    check,
+    email_syntax,
+    filled,
+    per_value,
+    printable,
+    too_long,
+    trimmed,
+    trimmed_lower,
+)
 
 ROLES: tuple[str, ...] = get_args(Role)
 """Allowed roles, the default first."""
@@ -40,16 +49,10 @@ MODES = ("set", "add")
 """Seat allocation modes, the default first (`resources.seat_allocations`)."""
 PRODUCT_SEPARATOR = ";"
 """Products in one cell: `Course A; Bundle B` (quote the cell when the file uses `;`)."""
-
-_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
-EMAIL_PATTERN = re.compile(
-    rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
-)
-UNPRINTABLE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069]"
-)
-"""Control characters and the invisible ones that reorder or hide text (bidi overrides)."""
+MAX_FIELDS = 50
+"""Additional fields a user file may have: more columns than this is not a user list."""
+MAX_FIELD_NAME = 64
+MAX_FIELD_VALUE = 500
 
 BLANK = "is blank"
 UNPRINTABLE_TEXT = "contains control or invisible formatting characters"
@@ -60,68 +63,14 @@ NEGATIVE = "is negative: give 0 or more seats"
 TOO_MANY_SEATS = f"is more than {MAX_SEATS:,} seats: check the number"
 NOT_A_MODE = f"is not a mode: use {' or '.join(MODES)} (blank means set)"
 NOT_A_DATE = "is not a date: write it as YYYY-MM-DD (2026-12-31)"
+PRODUCTS_WITHOUT_TEAM = (
+    "names products but no team: seats are bought per team, so give the team the seats are in"
+)
 
 
 Cell = Series[object]
 """A cell as read: always a `str` (the reader reads every cell as text, a blank as ""). Declared
 `object` because pandera's `str` dtype check tests every cell again, a third of the time taken."""
-
-
-# The checks and parsers below go over a column's cells in a list comprehension that calls no
-# Python function per cell (or one per distinct cell, `_per_value`): on text that is several
-# times faster than pandas' `.str` methods, and validation is most of an import's time. Their
-# results become arrays before Series: pandas builds a Series from a list of strings five times
-# slower than numpy builds the array.
-
-
-def _bools(cells: pd.Series, values: list[bool] | np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=bool), index=cells.index, copy=False)
-
-
-def _texts(cells: pd.Series, values: list[str]) -> pd.Series:
-    return pd.Series(np.array(values, dtype=object), index=cells.index, copy=False)
-
-
-def check(*columns: str, error: str) -> Any:
-    """`pa.check` for cells that are never missing (the reader reads a blank as ""): without
-    pandera's search for missing values before each check."""
-    return pa.check(*columns, error=error, ignore_na=False)
-
-
-def _too_long(limit: int) -> str:
-    return f"is longer than {limit} characters"
-
-
-def _at_most(cells: pd.Series, limit: int) -> pd.Series:
-    lengths = np.fromiter(map(len, cells.tolist()), dtype=np.int64, count=len(cells))
-    return _bools(cells, lengths <= limit)
-
-
-def _per_value(cells: pd.Series, function: Callable[[str], str]) -> pd.Series:
-    """`function` of each cell, called once per distinct cell: for a column of a few values
-    (roles), a dictionary lookup per cell instead of a call."""
-    texts = cells.tolist()
-    results = {cell: function(cell) for cell in set(texts)}
-    return _texts(cells, [results[cell] for cell in texts])
-
-
-def _trimmed(cells: pd.Series) -> pd.Series:
-    return _texts(cells, [cell.strip(WHITESPACE) for cell in cells.tolist()])
-
-
-def _trimmed_lower(cells: pd.Series) -> pd.Series:
-    return _texts(cells, [cell.strip(WHITESPACE).lower() for cell in cells.tolist()])
-
-
-def _filled(cells: pd.Series) -> pd.Series:
-    return cells != ""
-
-
-def _printable(cells: pd.Series) -> pd.Series:
-    """`isprintable` (C, fast) passes most cells; the pattern decides for the rest, so that a
-    no-break space, say, passes while control and bidi characters do not."""
-    search = UNPRINTABLE.search
-    return _bools(cells, [cell.isprintable() or search(cell) is None for cell in cells.tolist()])
 
 
 def _role(cell: str) -> str:
@@ -149,16 +98,6 @@ def _a_date(cell: str) -> bool:
     return True
 
 
-def _email_syntax(cells: pd.Series) -> pd.Series:
-    """The rule of the module docstring; a blank or over-long cell passes here, as the checks
-    that say so report it."""
-    match = EMAIL_PATTERN.fullmatch
-    return _bools(
-        cells,
-        [not cell or len(cell) > MAX_EMAIL or match(cell) is not None for cell in cells.tolist()],
-    )
-
-
 class UploadModel(pa.DataFrameModel):
     """Exactly the format's columns, all text; the reader has made them so."""
 
@@ -167,61 +106,65 @@ class UploadModel(pa.DataFrameModel):
 
 
 class UserCsvRow(UploadModel):
-    """A row of a user upload: a person, the team they join, their role, and their seats."""
+    """A row of a user upload: a person, the team they join (if any), their role, and their
+    seats; the file's additional fields are columns added at run time (`field_column`)."""
 
     name: Cell = pa.Field(description="Full name: first word first name, rest last name.")
     email: Cell = pa.Field(description="Unique per user; trimmed and lower-cased.")
-    team: Cell = pa.Field(description="Dashboard team, created if new (any case).")
-    role: Cell = pa.Field(description="member (default) or manager.")
+    team: Cell = pa.Field(
+        description="Optional: dashboard team, created if new (any case); blank, the user "
+        "joins no team."
+    )
+    role: Cell = pa.Field(description="The role in the team: member (default) or manager.")
     products: Cell = pa.Field(
         description=f"Optional: Thinkific products by name or id, separated by "
-        f"'{PRODUCT_SEPARATOR}'; the user gets a seat in each."
+        f"'{PRODUCT_SEPARATOR}'; the user gets a seat in each, in the row's team."
     )
 
     @pa.parser("name", "team", "products")
     @classmethod
     def _trim(cls, cells: pd.Series) -> pd.Series:
-        return _trimmed(cells)
+        return trimmed(cells)
 
     @pa.parser("email")
     @classmethod
     def _normalise_email(cls, cells: pd.Series) -> pd.Series:
-        return _trimmed_lower(cells)
+        return trimmed_lower(cells)
 
     @pa.parser("role")
     @classmethod
     def _normalise_role(cls, cells: pd.Series) -> pd.Series:
-        return _per_value(cells, _role)
+        return per_value(cells, _role)
 
-    @check("name", "email", "team", error=BLANK)
+    @check("name", "email", error=BLANK)
     @classmethod
     def _not_blank(cls, cells: pd.Series) -> pd.Series:
-        return _filled(cells)
+        return filled(cells)
 
-    @check("name", error=_too_long(MAX_NAME))
+    @check("name", error=too_long(MAX_NAME))
     @classmethod
     def _short_name(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_NAME)
+        return at_most(cells, MAX_NAME)
 
-    @check("team", error=_too_long(MAX_TEAM))
+    @check("team", error=too_long(MAX_TEAM))
     @classmethod
     def _short_team(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_TEAM)
+        return at_most(cells, MAX_TEAM)
 
     @check("name", "team", error=UNPRINTABLE_TEXT)
     @classmethod
     def _printable(cls, cells: pd.Series) -> pd.Series:
-        return _printable(cells)
+        return printable(cells)
 
-    @check("email", error=_too_long(MAX_EMAIL))
+    @check("email", error=too_long(MAX_EMAIL))
     @classmethod
     def _short_email(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_EMAIL)
+        return at_most(cells, MAX_EMAIL)
 
     @check("email", error=NOT_AN_EMAIL)
     @classmethod
     def _email_syntax(cls, cells: pd.Series) -> pd.Series:
-        return _email_syntax(cells)
+        return email_syntax(cells, MAX_EMAIL)
 
     @check("role", error=NOT_A_ROLE)
     @classmethod
@@ -239,32 +182,32 @@ class GroupMatchingRow(UploadModel):
     @pa.parser("group", "team")
     @classmethod
     def _trim(cls, cells: pd.Series) -> pd.Series:
-        return _trimmed(cells)
+        return trimmed(cells)
 
     @pa.parser("role")
     @classmethod
     def _normalise_role(cls, cells: pd.Series) -> pd.Series:
-        return _per_value(cells, _role)
+        return per_value(cells, _role)
 
     @check("group", "team", error=BLANK)
     @classmethod
     def _not_blank(cls, cells: pd.Series) -> pd.Series:
-        return _filled(cells)
+        return filled(cells)
 
-    @check("group", error=_too_long(MAX_GROUP))
+    @check("group", error=too_long(MAX_GROUP))
     @classmethod
     def _short_group(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_GROUP)
+        return at_most(cells, MAX_GROUP)
 
-    @check("team", error=_too_long(MAX_TEAM))
+    @check("team", error=too_long(MAX_TEAM))
     @classmethod
     def _short_team(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_TEAM)
+        return at_most(cells, MAX_TEAM)
 
     @check("group", "team", error=UNPRINTABLE_TEXT)
     @classmethod
     def _printable(cls, cells: pd.Series) -> pd.Series:
-        return _printable(cells)
+        return printable(cells)
 
     @check("role", error=NOT_A_ROLE)
     @classmethod
@@ -292,43 +235,43 @@ class SeatAllocationRow(UploadModel):
     @pa.parser("team", "product", "seats", "expires_at")
     @classmethod
     def _trim(cls, cells: pd.Series) -> pd.Series:
-        return _trimmed(cells)
+        return trimmed(cells)
 
     @pa.parser("mode")
     @classmethod
     def _normalise_mode(cls, cells: pd.Series) -> pd.Series:
-        return _per_value(cells, _mode)
+        return per_value(cells, _mode)
 
     @check("team", "product", "seats", error=BLANK)
     @classmethod
     def _not_blank(cls, cells: pd.Series) -> pd.Series:
-        return _filled(cells)
+        return filled(cells)
 
-    @check("team", error=_too_long(MAX_TEAM))
+    @check("team", error=too_long(MAX_TEAM))
     @classmethod
     def _short_team(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_TEAM)
+        return at_most(cells, MAX_TEAM)
 
-    @check("product", error=_too_long(MAX_PRODUCT))
+    @check("product", error=too_long(MAX_PRODUCT))
     @classmethod
     def _short_product(cls, cells: pd.Series) -> pd.Series:
-        return _at_most(cells, MAX_PRODUCT)
+        return at_most(cells, MAX_PRODUCT)
 
     @check("team", "product", error=UNPRINTABLE_TEXT)
     @classmethod
     def _printable(cls, cells: pd.Series) -> pd.Series:
-        return _printable(cells)
+        return printable(cells)
 
     @check("seats", error=NEGATIVE)
     @classmethod
     def _not_negative(cls, cells: pd.Series) -> pd.Series:
-        return _bools(cells, [not _negative(cell) for cell in cells.tolist()])
+        return bools(cells, [not _negative(cell) for cell in cells.tolist()])
 
     @check("seats", error=NOT_A_NUMBER)
     @classmethod
     def _whole_number(cls, cells: pd.Series) -> pd.Series:
         """Blank and negative cells pass: the checks that say so report them."""
-        return _bools(
+        return bools(
             cells,
             [
                 not cell or _negative(cell) or seat_count(cell) is not None
@@ -339,7 +282,7 @@ class SeatAllocationRow(UploadModel):
     @check("seats", error=TOO_MANY_SEATS)
     @classmethod
     def _not_too_many(cls, cells: pd.Series) -> pd.Series:
-        return _bools(cells, [(seat_count(cell) or 0) <= MAX_SEATS for cell in cells.tolist()])
+        return bools(cells, [(seat_count(cell) or 0) <= MAX_SEATS for cell in cells.tolist()])
 
     @check("mode", error=NOT_A_MODE)
     @classmethod
@@ -349,13 +292,30 @@ class SeatAllocationRow(UploadModel):
     @check("expires_at", error=NOT_A_DATE)
     @classmethod
     def _date(cls, cells: pd.Series) -> pd.Series:
-        return _bools(cells, [not cell or _a_date(cell) for cell in cells.tolist()])
+        return bools(cells, [not cell or _a_date(cell) for cell in cells.tolist()])
 
 
 def header_key(cell: str) -> str:
-    """A header cell as aliases are written: lower case, words separated by one space
-    (`E-mail_Address ` and `email address` are the same)."""
-    return " ".join(re.split(r"[^0-9a-z]+", cell.lower())).strip()
+    """A header cell as aliases and field names are written: lower case, its words of letters
+    and digits separated by one space (`E-mail_Address ` and `email address` are the same, as
+    are `Team name (optional)` and `team name optional`). NFKC first, so that an accented
+    letter typed as one character or as two compares equal."""
+    return " ".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", cell).casefold()))
+
+
+def field_column(name: str) -> pa.Column:
+    """The column of an additional field: text, trimmed, of printable characters, at most
+    MAX_FIELD_VALUE of them; a blank cell is valid (it clears the field)."""
+    return pa.Column(
+        object,
+        name=name,
+        parsers=pa.Parser(trimmed),
+        checks=[
+            cells_check(lambda cells: at_most(cells, MAX_FIELD_VALUE), too_long(MAX_FIELD_VALUE)),
+            cells_check(printable, UNPRINTABLE_TEXT),
+        ],
+        description="Additional field, kept per user (dashboard_user_fields).",
+    )
 
 
 @dataclass(frozen=True)
@@ -377,6 +337,11 @@ class UploadFormat:
     """The template file, relative to the project root."""
     existing_teams: bool = False
     """Rows must name existing, active teams: the format does not create teams."""
+    keeps_fields: bool = False
+    """Columns the format does not interpret are additional fields, kept per row's user;
+    otherwise they are ignored."""
+    needs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Column -> (the column a filled cell of it needs filled too, the problem otherwise)."""
 
     @property
     def columns(self) -> list[str]:
@@ -395,18 +360,29 @@ USER_CSV = UploadFormat(
     name="user_csv",
     folder="users",
     model=UserCsvRow,
-    required=("name", "email", "team"),
+    required=("name", "email"),
     aliases=_aliases(
         {
             "name": ("name", "user name", "username", "full name"),
-            "email": ("email", "e-mail", "email address", "e-mail address", "mail"),
-            "team": ("team", "team name"),
+            "email": (
+                "email",
+                "e-mail",
+                "email address",
+                "e-mail address",
+                "mail",
+                "user email",
+                "user e-mail",
+                "user email address",
+            ),
+            "team": ("team", "team name", "team name (optional)", "team (optional)"),
             "role": ("role", "team role"),
             "products": ("products", "product", "product names"),
         }
     ),
     row_key=("email", "team"),
     template="templates/users.csv",
+    keeps_fields=True,
+    needs={"products": ("team", PRODUCTS_WITHOUT_TEAM)},
 )
 
 GROUP_MATCHING = UploadFormat(

@@ -193,3 +193,29 @@ def test_a_seat_allocation_import_shows_its_audit_row_on_the_audit_log_asset(
         "applied",
         1,
     )
+
+
+def test_the_run_metadata_shows_the_additional_fields_with_their_values_neutralised(
+    instance, resources, uploads
+):
+    path = drop(
+        uploads.root / "users",
+        "staff.csv",
+        "User name,User email,Team name (optional),Notes\nAda Lovelace,ada@example.com,,=1+1\n",
+    )
+    shown = metadata(materialise(instance, resources, path))
+    assert (shown["additional_fields"], shown["fields_set"], shown["fields_cleared"]) == (
+        "notes",
+        1,
+        0,
+    )
+    (record,) = shown["field_values"].records
+    assert record.data == {"row": 2, "email": "ada@example.com", "field": "notes", "value": "'=1+1"}
+    assert [column.name for column in shown["dagster/column_schema"].columns] == [
+        "name",
+        "email",
+        "team",
+        "role",
+        "products",
+        "notes",
+    ]

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from resources.warehouse import LoadResult
-from resources.warehouse_rows import batches, copy_text
+from resources.warehouse_rows import batches, copy_text, copy_text_of_lists
 from schemas.thinkific import to_frame
 
 ENROLLMENTS = [
@@ -74,6 +74,16 @@ def test_copy_text_escapes_text_and_spells_nulls():
     lines = copy_text(frame, ["id", "email", "first_name"]).split("\n")
 
     assert lines == ["1\ttab\\there\\\\\t\\N", "2\t\\r\\n\t\\N", ""]
+
+
+def test_copy_text_of_lists_escapes_text_spells_nulls_and_writes_other_values_by_str():
+    columns = [[1, 2], ["tab\there\\", "\\N"], [True, None]]
+
+    assert copy_text_of_lists(columns).split("\n") == [
+        "1\ttab\\there\\\\\tTrue",
+        "2\t\\\\N\t\\N",
+        "",
+    ]
 
 
 def test_copy_text_refuses_the_nul_character_postgresql_cannot_store():
