@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from resources.dashboard_seats import recalculate_seat_usage
-from resources.dashboard_store import DashboardStore
-from resources.warehouse import WarehouseResource
+from resources.dashboard.seats import recalculate_seat_usage
+from resources.dashboard.store import DashboardStore
+from resources.warehouse.resource import WarehouseResource
 
 USERS, TEAMS, ENROLLMENTS = 100_000, 5_000, 1_000_000
 COURSES, BUNDLES, PURCHASES_PER_TEAM = 60, 10, 3

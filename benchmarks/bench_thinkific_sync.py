@@ -31,7 +31,7 @@ import requests
 import sqlalchemy as sa
 
 from benchmarks.peak_rss import run_measured
-from resources.rate_limit import TokenBucket
+from resources.thinkific.rate_limit import TokenBucket
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = {"users": 20_000, "groups": 40, "courses": 60, "bundles": 10, "enrollments": 200_000}

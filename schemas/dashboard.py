@@ -3,7 +3,7 @@
 Unlike the `thinkific_*` tables these are owned by the dashboard: their keys are natural ones
 (a user is its normalised email, a team its normalised name), rows are really deleted when they
 go, and no `deleted_at` column is added. Normalised means trimmed and lower-cased
-(`normalised`); the SQL side applies the same rule (`resources.dashboard_sql.normalised`).
+(`normalised`); the SQL side applies the same rule (`resources.dashboard.sql.normalised`).
 """
 
 from typing import Any, Literal, get_args

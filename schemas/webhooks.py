@@ -3,7 +3,7 @@
 Kept apart from `schemas.thinkific.TABLES` (the tables the extraction assets load by snapshot or
 upsert): the receiver appends to it one event at a time, and the table has a column of its own
 that no event carries, `sequence_number`, the order events were stored in (see
-`resources.webhook_store`).
+`resources.webhooks.store`).
 """
 
 from schemas.tables import TableSpec, key, optional, required

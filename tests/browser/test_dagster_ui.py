@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from resources.dashboard_store import DashboardStore
-from resources.warehouse import WarehouseResource
+from resources.dashboard.store import DashboardStore
+from resources.warehouse.resource import WarehouseResource
 from schemas.dashboard import normalised
 from tests.browser.conftest import DagsterUI
 

@@ -8,7 +8,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 from dagster_graphql import DagsterGraphQLClient
 
 from assets.failures import CAUSE
-from pipelines.schedules import SYNC_JOB_NAME, nightly_thinkific_sync
+from pipelines.jobs.schedules import SYNC_JOB_NAME, nightly_thinkific_sync
 from tests.deploy.deployment import open_instance, running_deployment, wait_for_runs
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 

@@ -3,14 +3,14 @@
 import dagster as dg
 import pandas as pd
 
-from assets.thinkific import courses, users
-from assets.thinkific_graphql import (
+from assets.thinkific.graphql import (
     CERTIFICATES,
     QUIZ_RESULTS,
     certificates_and_quiz_results,
     refresh_run_config,
 )
-from assets.thinkific_graphql_checks import thinkific_graphql_checks
+from assets.thinkific.graphql_checks import thinkific_graphql_checks
+from assets.thinkific.rest import courses, users
 from schemas.thinkific import to_frame
 from tests.graphql.helpers import LEARNING_SITE, graphql_resource
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from resources.dashboard_store import DashboardStore
-from resources.uploads import UploadsResource
-from resources.warehouse import WarehouseResource
+from resources.dashboard.store import DashboardStore
+from resources.uploads.resource import UploadsResource
+from resources.warehouse.resource import WarehouseResource
 from tests.uploads.seed import seed_thinkific
 
 

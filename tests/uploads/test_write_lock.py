@@ -4,9 +4,9 @@
 import pytest
 import sqlalchemy as sa
 
-from resources.dashboard_store import DashboardStore
-from resources.upload_staging import lock_for_writing
-from resources.warehouse import WarehouseResource
+from resources.dashboard.store import DashboardStore
+from resources.uploads.staging import lock_for_writing
+from resources.warehouse.resource import WarehouseResource
 from tests.uploads.helpers import AT
 
 

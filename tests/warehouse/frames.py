@@ -3,7 +3,7 @@
 import pandas as pd
 import sqlalchemy as sa
 
-from resources.warehouse import SYNC_STATE_TABLE, WarehouseResource
+from resources.warehouse.resource import SYNC_STATE_TABLE, WarehouseResource
 from schemas.thinkific import to_frame
 
 

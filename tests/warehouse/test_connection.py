@@ -4,7 +4,7 @@ import traceback
 
 import pytest
 
-from resources.warehouse import (
+from resources.warehouse.resource import (
     PROJECT_ROOT,
     SQLITE_BUSY_TIMEOUT_MS,
     WarehouseError,

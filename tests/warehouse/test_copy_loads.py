@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse import LoadResult, WarehouseResource
+from resources.warehouse.resource import LoadResult, WarehouseResource
 from tests.warehouse.frames import emails, users
 
 AWKWARD_TEXT = {

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse import DELETED_AT, WarehouseResource
+from resources.warehouse.resource import DELETED_AT, WarehouseResource
 from schemas.thinkific import TABLES
 from tests.warehouse.frames import table_names, users
 

@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from resources.warehouse import LoadResult, WarehouseError
+from resources.warehouse.resource import LoadResult, WarehouseError
 from schemas.thinkific import to_frame
 from tests.warehouse.frames import emails, table_names, users
 
