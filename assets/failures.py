@@ -28,8 +28,8 @@ from resources.thinkific.resource import (
     ThinkificUnavailableError,
     ThinkificValidationError,
 )
+from resources.warehouse.engine import WarehouseError
 from resources.warehouse.errors import warehouse_problem
-from resources.warehouse.resource import WarehouseError
 from schemas.tables import RecordValidationError
 
 P = ParamSpec("P")

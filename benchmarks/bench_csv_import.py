@@ -82,7 +82,7 @@ def _empty_store(warehouse_url: str) -> tuple["DashboardStore", ServerCpu | None
     """The dashboard tables in an empty warehouse that sells PRODUCT, and on PostgreSQL what
     its server processes spend from now on."""
     from resources.dashboard.store import DashboardStore
-    from resources.warehouse.resource import WarehouseResource
+    from resources.warehouse import WarehouseResource
     from schemas.thinkific import to_frame
 
     warehouse = WarehouseResource(url=warehouse_url)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from resources.dashboard.seats import recalculate_seat_usage
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 USERS, TEAMS, ENROLLMENTS = 100_000, 5_000, 1_000_000
 COURSES, BUNDLES, PURCHASES_PER_TEAM = 60, 10, 3

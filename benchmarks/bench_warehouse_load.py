@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from benchmarks.postgres import fresh_database
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from resources.warehouse.rows import sqlite_rows
 from schemas.thinkific import get_table, to_frame
 

@@ -11,7 +11,8 @@ from dagster import EnvVar
 from resources.dashboard.notifications import NotificationResource
 from resources.thinkific.resource import ThinkificResource
 from resources.uploads.resource import uploads_resource
-from resources.warehouse.resource import WarehouseResource, default_warehouse_url
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import default_warehouse_url
 
 REAL_THINKIFIC_BASE_URL = "https://api.thinkific.com/api/public/v1"
 REAL_THINKIFIC_GRAPHQL_URL = "https://api.thinkific.com/stable/graphql"

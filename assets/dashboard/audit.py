@@ -14,7 +14,7 @@ from assets.conventions import DASHBOARD_GROUP, OWNER
 from assets.dashboard.common import KINDS, metadata_table, table_metadata
 from resources.dashboard.audit_log import AUDIT_LOG, count, latest
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 AUDIT_LOG_KEY = AssetKey([DASHBOARD_GROUP, "audit_log"])
 LATEST_SHOWN = 50

@@ -30,7 +30,7 @@ from resources.dashboard.overview import recalculate_overview
 from resources.dashboard.seats import recalculate_seat_usage, seat_rows
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_mapping import map_teams
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 SEAT_COLUMNS = {
     "team": "string",

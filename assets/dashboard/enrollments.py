@@ -19,7 +19,7 @@ from resources.dashboard.enrollment_push import PlannedPush, PushResult, plan, p
 from resources.dashboard.seats import adopt_enrollments, count_adoptable
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.thinkific.resource import ThinkificResource
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 PLAN_COLUMNS = {"team": "string", "email": "string", "product": "string", "action": "string"}
 

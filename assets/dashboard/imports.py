@@ -21,7 +21,7 @@ from resources.dashboard.imports import (
 )
 from resources.dashboard.notifications import NotificationResource
 from resources.dashboard.store import DashboardStore, utc_now
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 EmailSetting = Literal["default", "allowed", "prohibited"]
 

@@ -21,7 +21,7 @@ from resources.dashboard.seat_assignment_changes import assign, unassign
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_actions import ActionRequest, ActionRun, perform
 from resources.dashboard.team_changes import archive, merge, move_members, remove_members, rename
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.dashboard import normalised
 from schemas.team_actions import TeamAction, moment
 

@@ -19,7 +19,7 @@ from dagster import (
 
 from assets.conventions import THINKIFIC_GROUP
 from assets.failures import with_known_failures
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 REFERENCES: list[tuple[str, str, str]] = [
     # (stream, column, referenced stream): the column holds ids of the referenced stream's rows.

@@ -47,7 +47,8 @@ from resources.thinkific.learning_queries import (
     user_certificate_pages,
 )
 from resources.thinkific.resource import ThinkificGraphQLClient, ThinkificResource
-from resources.warehouse.resource import LoadResult, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.merge import LoadResult
 from schemas.thinkific import to_frame
 
 CERTIFICATES = AssetKey([THINKIFIC_GROUP, "certificates"])

@@ -27,7 +27,7 @@ from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
 from resources.extraction.engine import Listing, load_derived, load_listings
 from resources.thinkific.resource import ThinkificResource
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 KINDS = {"thinkific", "python", "sql"}
 

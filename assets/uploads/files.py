@@ -49,7 +49,7 @@ from resources.uploads.processing import Mode, Outcome, UploadJob, process_uploa
 from resources.uploads.reading import DELIMITER_NAMES
 from resources.uploads.report import REPORT_COLUMNS, neutralised
 from resources.uploads.resource import PROJECT_ROOT, UploadsResource
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.uploads import (
     GROUP_MATCHING,
     SEAT_ALLOCATIONS,

@@ -36,7 +36,7 @@ from pipelines.commands.deploy_settings import (
 )
 from pipelines.commands.local_home import PROJECT_ROOT
 from pipelines.commands.supervisor import ChildExited, Supervisor
-from resources.warehouse.resource import WAREHOUSE_URL_ENV
+from resources.warehouse.engine import WAREHOUSE_URL_ENV
 
 CODE_LOCATION_MODULE = "pipelines.definitions"
 STARTUP_TIMEOUT_SECONDS = 120.0

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from pipelines.commands.local_home import PROJECT_ROOT
-from resources.warehouse.resource import WAREHOUSE_URL_ENV
+from resources.warehouse.engine import WAREHOUSE_URL_ENV
 
 DEPLOY_DIR = PROJECT_ROOT / "deploy"
 INSTANCE_CONFIG = DEPLOY_DIR / "dagster.yaml"

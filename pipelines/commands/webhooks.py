@@ -16,7 +16,8 @@ import sys
 import uvicorn
 
 from receiver.app import DEFAULT_MAX_BODY_BYTES, WEBHOOK_PATH, create_app
-from resources.warehouse.resource import WarehouseResource, warehouse_url_from_env
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import warehouse_url_from_env
 from resources.webhooks.store import WebhookStore
 
 SECRET_VARIABLES = ("THINKIFIC_WEBHOOK_SECRET", "THINKIFIC_API_KEY")

@@ -19,7 +19,7 @@ from dagster import (
 from pipelines.jobs.tools import import_jobs
 from resources.dashboard.notifications import ImportOutcome, NotificationResource
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 
 
 def _notify(

@@ -25,7 +25,7 @@ from pipelines.jobs.teams import team_jobs
 from pipelines.jobs.tools import recalculate_seats
 from resources.dashboard.audit_log import rows_affected
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.uploads import SEAT_ALLOCATIONS
 
 TEAM_JOBS = frozenset(job.name for job in team_jobs)

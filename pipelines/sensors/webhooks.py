@@ -28,7 +28,7 @@ from dagster import (
 
 from assets.conventions import THINKIFIC_GROUP
 from assets.thinkific.graphql import CERTIFICATES, QUIZ_RESULTS, refresh_run_config
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from resources.webhooks.store import StoredEvent, WebhookStore
 
 USERS = AssetKey([THINKIFIC_GROUP, "users"])

@@ -30,7 +30,7 @@ from resources.dashboard.seats import purchased, seat_claimers, seat_holders
 from resources.dashboard.sql import dialect_insert, live, product_courses
 from resources.dashboard.store import DashboardStore
 from resources.thinkific.resource import ThinkificClient, ThinkificValidationError
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.thinkific import to_frame
 
 CLAIM_LEASE = dt.timedelta(minutes=15)

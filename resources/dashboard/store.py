@@ -17,7 +17,7 @@ without it, under 4 s with it; benchmarks/bench_seat_usage.py). PostgreSQL hash-
 without it (1.7 s against 3.9 s), so it is not created there.
 
 The derivations (team mapping, seat usage, overview), imports and enrollment claims live in
-`resources.dashboard_*` modules that take a `DashboardStore`.
+`resources.dashboard` modules that take a `DashboardStore`.
 """
 
 import datetime as dt
@@ -30,13 +30,15 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateSchema, CreateTable
 
 from resources.dashboard.sql import upsert
-from resources.warehouse.resource import COLUMN_TYPES, WRITE_OPTION, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.ddl import define_table
 
-# The option is the warehouse's own (private) name for its write transactions; imported rather
-# than spelled again so that a rename breaks loudly here.
+# The option is the warehouse's own name for its write transactions; imported rather than
+# spelled again so that a rename breaks loudly here.
+from resources.warehouse.engine import WRITE_OPTION
 from resources.warehouse.table_evolution import add_missing_columns
 from schemas.dashboard import DASHBOARD_TABLES, normalised
-from schemas.tables import TableSpec, records_to_frame
+from schemas.tables import records_to_frame
 
 THINKIFIC_INPUTS = (
     "thinkific_users",
@@ -48,30 +50,6 @@ THINKIFIC_INPUTS = (
     "thinkific_enrollments",
 )
 """The Thinkific tables dashboard SQL reads; created empty when no sync has run yet."""
-
-
-_INDEXES: dict[str, tuple[str, ...]] = {
-    # Joins from a user to their teams, and from a product to the teams that bought it.
-    "dashboard_team_members": ("email",),
-    "dashboard_seat_allocations": ("product_id",),
-    "dashboard_users": ("thinkific_user_id",),
-}
-
-
-def _define_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
-    columns = [
-        sa.Column(
-            column.name,
-            COLUMN_TYPES[column.kind](),
-            nullable=column.nullable,
-            autoincrement=False,
-        )
-        for column in spec.columns
-    ]
-    table = sa.Table(spec.name, metadata, *columns, sa.PrimaryKeyConstraint(*spec.primary_key))
-    for column in _INDEXES.get(spec.name, ()):
-        sa.Index(f"ix_{spec.name}_{column}", table.c[column])
-    return table
 
 
 def utc_now() -> dt.datetime:
@@ -87,7 +65,7 @@ class DashboardStore:
         self.schema = warehouse.schema
         metadata = sa.MetaData(schema=self.schema)
         self._tables = {
-            name: _define_table(metadata, spec) for name, spec in DASHBOARD_TABLES.items()
+            name: define_table(metadata, spec) for name, spec in DASHBOARD_TABLES.items()
         }
         self._ensured = False
 

@@ -30,7 +30,9 @@ from resources.thinkific.resource import (
     ThinkificClient,
     ThinkificNotFoundError,
 )
-from resources.warehouse.resource import LoadResult, SnapshotLoader, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.merge import LoadResult
+from resources.warehouse.snapshot import SnapshotLoader
 from schemas.thinkific import to_frame
 
 Records = list[dict[str, Any]]

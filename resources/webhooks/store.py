@@ -8,8 +8,9 @@ follow commit order and a sensor never passes a number still being written: SQLi
 writer at a time anyway; on PostgreSQL each insert first locks the table against other writers
 (readers are not held up).
 
-SQLAlchemy Core on the warehouse's engine; the warehouse resource's own tables are all loaded
-by snapshot or upsert, which this append-only table is not.
+SQLAlchemy Core on the warehouse's engine, the table defined by `define_table` (numbered by
+`sequence_number`, the event id unique); the warehouse resource's own tables are all loaded by
+snapshot or upsert, which this append-only table is not.
 """
 
 from collections.abc import Callable
@@ -21,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateSchema, CreateTable
 
-from resources.warehouse.resource import COLUMN_TYPES, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.ddl import define_table
 from schemas.tables import records_to_frame
 from schemas.webhooks import WEBHOOK_EVENTS
 
@@ -40,17 +42,7 @@ class StoredEvent:
 
 
 def _events_table(schema: str | None) -> sa.Table:
-    columns = [
-        sa.Column(column.name, COLUMN_TYPES[column.kind](), nullable=column.nullable)
-        for column in WEBHOOK_EVENTS.columns
-    ]
-    return sa.Table(
-        WEBHOOK_EVENTS.name,
-        sa.MetaData(schema=schema),
-        sa.Column(SEQUENCE, sa.BigInteger, primary_key=True, autoincrement=False),
-        *columns,
-        sa.UniqueConstraint(*WEBHOOK_EVENTS.primary_key),
-    )
+    return define_table(sa.MetaData(schema=schema), WEBHOOK_EVENTS, numbered_by=SEQUENCE)
 
 
 class WebhookStore:

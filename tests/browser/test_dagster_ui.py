@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.dashboard import normalised
 from tests.browser.conftest import DagsterUI
 

@@ -13,7 +13,7 @@ from pipelines.jobs.tools import tools_jobs
 from pipelines.sensors.notifications import notification_sensors
 from resources.dashboard.notifications import NotificationResource
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.pipelines.sync_harness import thinkific_for
 

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.thinkific import to_frame
 
 NOW = dt.datetime.now(dt.UTC)

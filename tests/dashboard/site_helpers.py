@@ -4,7 +4,7 @@ from typing import Any
 
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.pipelines.sync_harness import failure_messages, run_sync
 

@@ -9,7 +9,7 @@ import pytest
 from resources.dashboard.enrollment_push import CLAIM_LEASE, candidates, claim, push
 from resources.dashboard.seats import recalculate_seat_usage
 from resources.dashboard.store import DashboardStore, utc_now
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.dashboard import normalised
 from simulator import SimulatorServer
 from tests.dashboard.conftest import tools_definitions

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from resources.dashboard.store import DashboardStore
-from resources.warehouse.resource import COLUMN_TYPES, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.ddl import COLUMN_TYPES
 from resources.warehouse.table_evolution import IncompatibleTableError
 from schemas.dashboard import DASHBOARD_TABLES
 

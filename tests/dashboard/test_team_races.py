@@ -9,7 +9,7 @@ from assets.dashboard.team_actions import AllocateSeatsConfig, AssignSeatsConfig
 from resources.dashboard.audit_log import AuditEntry
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_actions import ActionRun, perform
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from tests.dashboard.seed import NOW
 from tests.dashboard.team_setup import PRODUCT, audit, seats_bought, seed_teams
 from tests.dashboard.test_seat_usage import COURSE

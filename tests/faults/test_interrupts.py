@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import (

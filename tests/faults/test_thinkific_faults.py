@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from simulator import Fault as SimulatedFault
 from simulator import SimulatorServer
 from tests.faults.catalogue import BY_NAME

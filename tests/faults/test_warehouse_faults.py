@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import command_environment, run_sync, site_environment, table_contents
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.thinkific import TABLES, to_frame
 
 STREAMS = [

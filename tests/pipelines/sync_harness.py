@@ -5,7 +5,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from assets.thinkific.checks import thinkific_checks
 from assets.thinkific.rest import thinkific_assets
 from resources.thinkific.resource import ThinkificResource
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 
 

@@ -14,7 +14,7 @@ import signal
 import pytest
 
 from resources.crash_points import CRASH_AT_ENV
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth, expected_records
 from tests.pipelines.sync_harness import failure_messages, run_sync
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from pipelines.commands.demo_site import DEMO_SITE
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 

@@ -6,7 +6,7 @@ import pytest
 
 from resources.dashboard.store import DashboardStore
 from resources.uploads.resource import UploadsResource
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from tests.uploads.seed import seed_thinkific
 
 

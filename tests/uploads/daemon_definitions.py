@@ -9,7 +9,8 @@ from pipelines.sensors.uploads import build_upload_sensor
 from resources.dashboard.notifications import NotificationResource
 from resources.thinkific.resource import ThinkificResource
 from resources.uploads.resource import uploads_resource
-from resources.warehouse.resource import WarehouseResource, warehouse_url_from_env
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import warehouse_url_from_env
 
 defs = Definitions(
     assets=upload_assets,

@@ -6,7 +6,7 @@ Ada is a Thinkific user; Ada and Bob are in group Sales, Carl in Support.
 
 from typing import Any
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.thinkific import to_frame
 
 PRODUCTS = [

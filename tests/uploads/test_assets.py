@@ -20,7 +20,7 @@ from resources.dashboard.store import DashboardStore
 from resources.thinkific.resource import ThinkificResource
 from resources.uploads.files import partition_key, report_path, sha256_of
 from resources.uploads.resource import UploadsResource
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from schemas.uploads import GROUP_MATCHING, SEAT_ALLOCATIONS, USER_CSV, UploadFormat
 from tests.uploads.helpers import count, create_teams, drop, rows
 

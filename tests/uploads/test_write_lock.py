@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from resources.dashboard.store import DashboardStore
 from resources.uploads.staging import lock_for_writing
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from tests.uploads.helpers import AT
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse.resource import LoadResult
+from resources.warehouse.merge import LoadResult
 from resources.warehouse.rows import plain_records
 from schemas.thinkific import to_frame
 from tests.warehouse.frames import emails, table_names, users

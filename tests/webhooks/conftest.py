@@ -11,7 +11,7 @@ import requests
 import uvicorn
 
 from receiver.app import WEBHOOK_PATH, create_app
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from resources.webhooks.store import StoredEvent, WebhookStore
 from simulator import SimulatorConfig, SimulatorServer
 from simulator.webhook_events import WebhookEvents

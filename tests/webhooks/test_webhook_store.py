@@ -3,7 +3,7 @@
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
-from resources.warehouse.resource import WarehouseResource
+from resources.warehouse import WarehouseResource
 from resources.webhooks.store import WebhookStore
 
 RECEIVED = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)

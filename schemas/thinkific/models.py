@@ -1,4 +1,4 @@
-"""The Thinkific warehouse tables: one pandera model each, the registry, and `to_frame`.
+"""The Thinkific tables' columns: one pandera model per stream (the registry is `streams`).
 
 The models are the single source of every column name and type (API field names in snake_case;
 the warehouse derives its DDL from them). Any field may be null in the API: only keys and the
@@ -6,22 +6,13 @@ columns the data model cannot do without are non-nullable. Array fields are JSON
 are tz-aware UTC. Field helpers and the record-reading rules are in `schemas.tables`.
 """
 
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.tables import (
-    TableSpec,
-    fraction_or_percent_string,
-    json_array,
-    key,
-    optional,
-    records_to_frame,
-    required,
-)
+from schemas.tables import fraction_or_percent_string, json_array, key, optional, required
 
 Integer = Series[pd.Int64Dtype]
 Number = Series[pd.Float64Dtype]
@@ -214,41 +205,3 @@ class QuizResult(ThinkificModel):
     quiz_passing_score: Integer = optional("quiz.passingScore")
     user_id: Integer = required("user.id")
     user_email: Text = optional("user.email")
-
-
-TABLES: dict[str, TableSpec] = {
-    spec.name: spec
-    for spec in (
-        TableSpec("thinkific_users", User, ("id",), "snapshot"),
-        TableSpec("thinkific_groups", Group, ("id",), "snapshot"),
-        TableSpec(
-            "thinkific_group_memberships", GroupMembership, ("group_id", "user_id"), "snapshot"
-        ),
-        TableSpec("thinkific_group_analysts", GroupAnalyst, ("group_id", "user_id"), "snapshot"),
-        TableSpec("thinkific_products", Product, ("id",), "snapshot"),
-        TableSpec("thinkific_courses", Course, ("id",), "snapshot"),
-        TableSpec("thinkific_bundles", Bundle, ("id",), "snapshot"),
-        TableSpec("thinkific_bundle_courses", BundleCourse, ("bundle_id", "course_id"), "snapshot"),
-        TableSpec("thinkific_orders", Order, ("id",), "snapshot"),
-        TableSpec("thinkific_enrollments", Enrollment, ("id",), "incremental"),
-        TableSpec("thinkific_certificates", Certificate, ("id",), "snapshot"),
-        TableSpec("thinkific_quiz_results", QuizResult, ("id",), "snapshot"),
-    )
-}
-
-
-def get_table(table_name: str) -> TableSpec:
-    """The registered table of that name; the KeyError lists the known names."""
-    try:
-        return TABLES[table_name]
-    except KeyError:
-        raise KeyError(f"unknown table {table_name!r}; known tables: {sorted(TABLES)}") from None
-
-
-def to_frame(table_name: str, records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """One page of raw API records as a validated frame of the table (see `schemas.tables`).
-
-    Raises `RecordValidationError` naming the table and each failing record's key, column,
-    check and value; an empty page gives an empty, correctly typed frame.
-    """
-    return records_to_frame(get_table(table_name), records)
