@@ -15,7 +15,7 @@ from typing import Any
 from dagster import DagsterEvent, DagsterEventType
 
 from assets.failures import CAUSE
-from resources.thinkific.client import PAGE_PROGRESS, PageProgress
+from resources.thinkific.pages import PAGE_PROGRESS, PageProgress
 
 INTERRUPTED = "interrupted"
 FINAL = ("loaded", "skipped", "failed")

@@ -4,7 +4,7 @@ One `requests.Session` per client, safe to share between the threads of a run. W
 how:
 
 - transient statuses, connection errors and read timeouts: urllib3's `Retry` on the session's
-  adapter (see `thinkific_retry`);
+  adapter (see `retry`);
 - a body that breaks off or is not valid JSON, and connection errors while reading a body: here,
   with a `Retry` of the same budget, because urllib3 has already handed the response over by then;
 - 429 and the legacy 403 "Rate Limit Exceeded": here, waiting for `RateLimit-Reset` (see
@@ -30,6 +30,13 @@ from resources.thinkific.errors import (
     ThinkificUnavailableError,
     error_for_response,
     unavailable_advice,
+)
+from resources.thinkific.pages import (
+    PAGE_PROGRESS,
+    Page,
+    PageProgress,
+    list_answer,
+    whole_number,
 )
 from resources.thinkific.rate_limit import reset_wait, shared_bucket
 from resources.thinkific.retry import (
@@ -91,33 +98,10 @@ class Endpoint:
         return self.method in IDEMPOTENT_METHODS
 
 
-PAGE_PROGRESS = "thinkific_page"
-"""The attribute of a page's progress log record that holds its `PageProgress`, for a display
-that draws progress (the main command's) without reading it out of the message."""
-
-
-@dataclass(frozen=True)
-class PageProgress:
-    stream: str
-    page: int
-    total_pages: int | None
-    rows: int
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list endpoint."""
-
-    items: list[dict[str, Any]]
-    number: int
-    total_pages: int | None
-    total_items: int | None
-
-
 class ThinkificClient:
     """Talks to one Thinkific site. Create it with `ThinkificResource.get_client()`.
 
-    `breaker` is shared by the clients of one run (see `thinkific_breaker`); `sleep` and `clock`
+    `breaker` is shared by the clients of one run (see `breaker`); `sleep` and `clock`
     (epoch seconds) exist so tests can wait on a simulated clock.
     """
 
@@ -190,8 +174,8 @@ class ThinkificClient:
             answer = self._call(
                 "GET", path, params={**(params or {}), "limit": PAGE_SIZE, "page": number}
             )
-            items, pagination = _list_answer(answer, endpoint)
-            total_pages = _whole_number(pagination.get("total_pages"))
+            items, pagination = list_answer(answer, str(endpoint))
+            total_pages = whole_number(pagination.get("total_pages"))
             rows += len(items)
             self._stats.page()
             self._log.info(
@@ -202,8 +186,8 @@ class ThinkificClient:
                 rows,
                 extra={PAGE_PROGRESS: PageProgress(stream, number, total_pages, rows)},
             )
-            yield Page(items, number, total_pages, _whole_number(pagination.get("total_items")))
-            next_page = _whole_number(pagination.get("next_page"))
+            yield Page(items, number, total_pages, whole_number(pagination.get("total_items")))
+            next_page = whole_number(pagination.get("next_page"))
             if next_page is None or (total_pages is not None and next_page > total_pages):
                 return
             if next_page <= number:
@@ -432,23 +416,3 @@ def _body_text(response: requests.Response) -> str:
 
 def _json_or_none(content: bytes) -> Any:
     return json.loads(content) if content.strip() else None
-
-
-def _list_answer(answer: Any, endpoint: Endpoint) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The items and pagination of a list answer, or an error naming what arrived instead."""
-    if not isinstance(answer, dict) or not isinstance(answer.get("items"), list):
-        shape = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
-        raise ThinkificError(
-            f"{endpoint} is not a list endpoint: expected {{items, meta}}, got {shape}",
-            str(endpoint),
-        )
-    meta = answer.get("meta") or {}
-    return answer["items"], meta.get("pagination") or {}
-
-
-def _whole_number(value: Any) -> int | None:
-    """A page number or count; Thinkific's examples write them as floats (`2.0`)."""
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None

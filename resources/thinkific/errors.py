@@ -20,7 +20,7 @@ class ThinkificError(Exception):
     """Any failure talking to Thinkific; `endpoint` reads like `GET /users`.
 
     `short_circuited` marks an error raised again for another request without sending it,
-    because the run already met it (see `thinkific_breaker`).
+    because the run already met it (see `breaker`).
     """
 
     short_circuited: bool = False

@@ -79,7 +79,7 @@ class _PartialAnswer(_Retryable):
 class ThinkificGraphQLClient:
     """Asks one site's GraphQL API. Create it with `ThinkificResource.get_graphql_client()`.
 
-    `breaker` is shared with the run's REST clients (see `thinkific_breaker`); `sleep` and
+    `breaker` is shared with the run's REST clients (see `breaker`); `sleep` and
     `clock` (epoch seconds) exist so tests can wait on a simulated clock.
     """
 

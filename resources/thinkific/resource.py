@@ -10,7 +10,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
 from resources.thinkific.breaker import SiteBreaker
-from resources.thinkific.client import ClientSettings, Page, ThinkificClient
+from resources.thinkific.client import ClientSettings, ThinkificClient
 from resources.thinkific.errors import (
     ThinkificAuthenticationError,
     ThinkificBadRequestError,
@@ -23,6 +23,7 @@ from resources.thinkific.errors import (
     ThinkificValidationError,
 )
 from resources.thinkific.graphql import GraphQLSettings, ThinkificGraphQLClient
+from resources.thinkific.pages import Page
 from resources.thinkific.stats import ClientStats
 
 __all__ = [
