@@ -9,9 +9,8 @@ from dagster import Definitions, in_process_executor
 
 from assets.dashboard.audit import audit_log
 from assets.dashboard.derived import dashboard_assets, dashboard_checks
-from assets.thinkific.checks import thinkific_checks
+from assets.thinkific.checks import thinkific_checks, thinkific_graphql_checks
 from assets.thinkific.graphql import certificates_and_quiz_results
-from assets.thinkific.graphql_checks import thinkific_graphql_checks
 from assets.thinkific.rest import thinkific_assets
 from assets.uploads.files import upload_assets
 from pipelines.jobs.schedules import (

@@ -9,6 +9,7 @@ from dagster import AssetKey, MetadataValue, TableColumn, TableRecord, TableSche
 from assets.conventions import DASHBOARD_GROUP, NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP
 from assets.failures import with_known_failures
 from resources.extraction.metadata import column_schema
+from schemas.dashboard import DASHBOARD_TABLES
 
 KINDS = {"python", "sql"}
 MAX_ROWS_SHOWN = 200
@@ -45,7 +46,7 @@ def table_metadata(table: str, rows: int, started: float) -> dict[str, Any]:
     return {
         "dagster/row_count": rows,
         "dagster/table_name": table,
-        "dagster/column_schema": column_schema(table),
+        "dagster/column_schema": column_schema(DASHBOARD_TABLES[table]),
         "duration_seconds": MetadataValue.float(round(time.monotonic() - started, 2)),
     }
 

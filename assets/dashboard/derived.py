@@ -2,7 +2,7 @@
 
 Each is refreshed by the nightly sync (they are downstream of the `thinkific` group) and by the
 Tools jobs in `pipelines.jobs.tools`. Assets orchestrate only: the SQL is in
-`resources.dashboard_*`.
+`resources.dashboard`.
 """
 
 import time

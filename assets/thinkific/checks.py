@@ -1,4 +1,5 @@
-"""Data-quality checks on the extracted tables: unique keys and references that resolve.
+"""Data-quality checks on the extracted tables, from the stream registry: unique keys, and
+references (`Stream.references`) that resolve.
 
 The primary-key check runs inside the asset's own step (a check spec of the asset), not as a step
 of its own: a separate blocking check step can be *abandoned* when its asset fails, and a step
@@ -6,6 +7,8 @@ that then also waits on a skipped asset (certificates without a token) hangs Dag
 (see tests/pipelines/test_no_executor_hang.py). Reference checks need the referenced table
 loaded first, so they stay separate steps, which depend only on asset steps.
 """
+
+from collections.abc import Sequence
 
 from dagster import (
     AssetCheckResult,
@@ -20,18 +23,8 @@ from dagster import (
 from assets.conventions import THINKIFIC_GROUP
 from assets.failures import with_known_failures
 from resources.warehouse import WarehouseResource
-
-REFERENCES: list[tuple[str, str, str]] = [
-    # (stream, column, referenced stream): the column holds ids of the referenced stream's rows.
-    ("enrollments", "user_id", "users"),
-    ("enrollments", "course_id", "courses"),
-    ("group_memberships", "user_id", "users"),
-    ("group_memberships", "group_id", "groups"),
-    ("group_analysts", "user_id", "users"),
-    ("group_analysts", "group_id", "groups"),
-    ("bundle_courses", "bundle_id", "bundles"),
-    ("bundle_courses", "course_id", "courses"),
-]
+from schemas.thinkific import STREAMS
+from schemas.thinkific.streams import TABLE_PREFIX, Stream
 
 
 def _key(stream: str) -> AssetKey:
@@ -46,7 +39,7 @@ def primary_key_spec(stream: str) -> AssetCheckSpec:
     return AssetCheckSpec(
         PRIMARY_KEY_CHECK,
         asset=_key(stream),
-        description=f"No two live rows of `thinkific_{stream}` share a primary key.",
+        description=f"No two live rows of `{TABLE_PREFIX}{stream}` share a primary key.",
         blocking=True,
     )
 
@@ -55,7 +48,7 @@ def with_primary_key_check(
     result: MaterializeResult, warehouse: WarehouseResource, stream: str
 ) -> MaterializeResult:
     """`result` with the outcome of the stream's primary-key check attached."""
-    duplicates = warehouse.duplicate_keys(f"thinkific_{stream}")
+    duplicates = warehouse.duplicate_keys(f"{TABLE_PREFIX}{stream}")
     check = AssetCheckResult(
         asset_key=_key(stream),
         check_name=PRIMARY_KEY_CHECK,
@@ -70,7 +63,7 @@ def with_primary_key_check(
 
 
 def reference_check(stream: str, column: str, referenced: str) -> AssetChecksDefinition:
-    table, referenced_table = f"thinkific_{stream}", f"thinkific_{referenced}"
+    table, referenced_table = f"{TABLE_PREFIX}{stream}", f"{TABLE_PREFIX}{referenced}"
 
     @asset_check(
         asset=_key(stream),
@@ -92,6 +85,16 @@ def reference_check(stream: str, column: str, referenced: str) -> AssetChecksDef
     return _check
 
 
-thinkific_checks = [
-    reference_check(stream, column, referenced) for stream, column, referenced in REFERENCES
-]
+def reference_checks(streams: Sequence[Stream]) -> list[AssetChecksDefinition]:
+    """A reference check for every reference of these streams."""
+    return [
+        reference_check(stream.name, reference.column, reference.stream)
+        for stream in streams
+        for reference in stream.references
+    ]
+
+
+thinkific_checks = reference_checks([stream for stream in STREAMS if not stream.graphql])
+"""The reference checks of the REST (and unpacked) streams' assets."""
+thinkific_graphql_checks = reference_checks([stream for stream in STREAMS if stream.graphql])
+"""The reference checks of the GraphQL streams' assets (the multi-asset step)."""

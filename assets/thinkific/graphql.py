@@ -1,5 +1,5 @@
-"""Certificates and quiz results: Thinkific's GraphQL API into `thinkific_certificates` and
-`thinkific_quiz_results`.
+"""The GraphQL assets: every stream of the registry read over GraphQL (certificates and quiz
+results), from one multi-asset step.
 
 What the API allows, and so how each table is loaded (see `resources.thinkific.learning_queries`):
 
@@ -9,14 +9,13 @@ What the API allows, and so how each table is loaded (see `resources.thinkific.l
   webhook sensor asks for just the users its new events name (run config below), and those
   rows are upserted without deleting anything.
 
-Both assets come from one step so that one client keeps one cost budget (2,000 points a minute
-per site): two steps run as two processes could not share it. Without THINKIFIC_ACCESS_TOKEN the
+All come from one step so that one client keeps one cost budget (2,000 points a minute per
+site): two steps run as two processes could not share it. Without THINKIFIC_ACCESS_TOKEN the
 step still succeeds but materialises nothing: each asset gets an observation saying why, the run
 log a warning, and the rest of the sync carries on.
 """
 
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dagster import (
@@ -26,30 +25,20 @@ from dagster import (
     AssetSpec,
     Config,
     MaterializeResult,
-    MetadataValue,
     multi_asset,
 )
 from pydantic import Field
 
-from assets.conventions import (
-    NIGHTLY_FRESHNESS,
-    OWNER,
-    THINKIFIC_GROUP,
-    THINKIFIC_POOL,
-)
+from assets.conventions import NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP, THINKIFIC_POOL
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
-from resources.extraction.engine import load_metadata
-from resources.thinkific.graphql_stats import GraphQLStats
-from resources.thinkific.learning_queries import (
-    certificate_pages,
-    quiz_result_pages,
-    user_certificate_pages,
-)
-from resources.thinkific.resource import ThinkificGraphQLClient, ThinkificResource
+from resources.extraction.engine import load, refresh
+from resources.extraction.metadata import graphql_metadata
+from resources.extraction.plan import graphql_read
+from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
-from resources.warehouse.merge import LoadResult
-from schemas.thinkific import to_frame
+from schemas.thinkific import STREAMS, stream_of
+from schemas.thinkific.streams import GraphQLConnection, Stream
 
 CERTIFICATES = AssetKey([THINKIFIC_GROUP, "certificates"])
 QUIZ_RESULTS = AssetKey([THINKIFIC_GROUP, "quiz_results"])
@@ -60,8 +49,6 @@ NOT_MATERIALISED_REASON = (
     "→ Code & analytics → API access tokens); set it to sync them. Every other table syncs "
     "without it."
 )
-
-Records = list[dict[str, Any]]
 
 
 class LearningRecordsConfig(Config):
@@ -76,11 +63,21 @@ class LearningRecordsConfig(Config):
         description="Only refresh (upsert) these users' quiz results; nothing is deleted.",
     )
 
+    def users(self, stream: Stream) -> Sequence[Any]:
+        """The users a targeted refresh of the stream names (by its `refresh_by`), if any."""
+        assert isinstance(stream.read, GraphQLConnection)
+        if stream.read.refresh_by == "email":
+            return self.certificate_user_emails
+        return self.quiz_user_ids
 
-def _spec(key: AssetKey, description: str) -> AssetSpec:
+
+GRAPHQL_STREAMS = [stream for stream in STREAMS if stream.graphql]
+
+
+def _spec(stream: Stream) -> AssetSpec:
     return AssetSpec(
-        key,
-        description=description,
+        AssetKey([THINKIFIC_GROUP, stream.name]),
+        description=stream.description,
         group_name=THINKIFIC_GROUP,
         kinds=KINDS,
         owners=[OWNER],
@@ -90,19 +87,8 @@ def _spec(key: AssetKey, description: str) -> AssetSpec:
 
 
 @multi_asset(
-    specs=[
-        _spec(
-            CERTIFICATES,
-            "Every certificate issued on the site, with its user and course, read from "
-            "Thinkific's GraphQL API course by course (no site-wide list exists).",
-        ),
-        _spec(
-            QUIZ_RESULTS,
-            "Every quiz submission: attempts, correct and incorrect answers, pass or fail, with "
-            "its quiz and user, from Thinkific's GraphQL API.",
-        ),
-    ],
-    check_specs=[primary_key_spec("certificates"), primary_key_spec("quiz_results")],
+    specs=[_spec(stream) for stream in GRAPHQL_STREAMS],
+    check_specs=[primary_key_spec(stream.name) for stream in GRAPHQL_STREAMS],
     can_subset=True,
     pool=THINKIFIC_POOL,
 )
@@ -124,14 +110,21 @@ def certificates_and_quiz_results(
             )
         return
     client = thinkific.get_graphql_client(context.log)
-    if CERTIFICATES in selected:
-        emails = config.certificate_user_emails
-        pages = user_certificate_pages(client, emails) if emails else certificate_pages(client)
-        yield _load(warehouse, client, CERTIFICATES, "thinkific_certificates", pages, emails)
-    if QUIZ_RESULTS in selected:
-        users = config.quiz_user_ids
-        pages = quiz_result_pages(client, users)
-        yield _load(warehouse, client, QUIZ_RESULTS, "thinkific_quiz_results", pages, users)
+    for key in selected:
+        stream = stream_of(key.path[-1])
+        users = config.users(stream)
+        before = client.stats
+        read = graphql_read(stream, client, users)
+        if users:
+            metadata = refresh(warehouse, stream.table, [read])
+        else:
+            metadata = load(warehouse, stream.table, [read], log=context.log)
+        metadata |= {
+            "load": f"refresh of {len(users)} users" if users else "complete snapshot",
+            **graphql_metadata(client.stats.since(before)),
+        }
+        result = MaterializeResult(asset_key=key, metadata=metadata)
+        yield with_primary_key_check(result, warehouse, stream.name)
 
 
 def refresh_run_config(certificate_user_emails: list[str], quiz_user_ids: list[int]) -> dict:
@@ -140,50 +133,3 @@ def refresh_run_config(certificate_user_emails: list[str], quiz_user_ids: list[i
         certificate_user_emails=certificate_user_emails, quiz_user_ids=quiz_user_ids
     )
     return {"ops": {certificates_and_quiz_results.node_def.name: {"config": config.model_dump()}}}
-
-
-def _load(
-    warehouse: WarehouseResource,
-    client: ThinkificGraphQLClient,
-    key: AssetKey,
-    table: str,
-    pages: Iterable[Records],
-    only_users: list[Any],
-) -> MaterializeResult:
-    """A complete snapshot, or with `only_users` an upsert of those users' rows. A failure
-    while paging (a partial answer, say) loads nothing: the table keeps what it had."""
-    before, started = client.stats, time.monotonic()
-    if only_users:
-        result = warehouse.upsert(table, to_frame(table, [r for page in pages for r in page]))
-    else:
-        result = _snapshot(warehouse, table, pages)
-    metadata = {
-        **load_metadata(warehouse, table, result, time.monotonic() - started),
-        "load": f"refresh of {len(only_users)} users" if only_users else "complete snapshot",
-        **graphql_metadata(client.stats.since(before)),
-    }
-    return with_primary_key_check(
-        MaterializeResult(asset_key=key, metadata=metadata), warehouse, key.path[-1]
-    )
-
-
-def _snapshot(warehouse: WarehouseResource, table: str, pages: Iterable[Records]) -> LoadResult:
-    """Stage every page, then commit: rows absent from the complete read get `deleted_at`."""
-    with warehouse.snapshot(table) as load:
-        for records in pages:
-            load.append(to_frame(table, records))
-        return load.commit()
-
-
-def graphql_metadata(stats: GraphQLStats) -> dict[str, Any]:
-    """What a load cost in GraphQL calls and budget, under the REST loads' metadata names."""
-    return {
-        "pages": stats.pages,
-        "requests": stats.requests,
-        "retries": stats.retries,
-        "rate_limited_responses": stats.rate_limited,
-        "rate_limit_wait_seconds": MetadataValue.float(round(stats.rate_limit_wait_seconds, 2)),
-        "partial_answers_retried": stats.partial_answers,
-        "cost_points": stats.points_spent,
-        "budget_wait_seconds": MetadataValue.float(round(stats.budget_wait_seconds, 2)),
-    }

@@ -1,64 +1,39 @@
-"""Loads one Thinkific stream, page by page, into its warehouse table and describes the load.
+"""The one load engine: reads of one stream, page by page, into its warehouse table.
 
-Every extraction asset does the same things: read one or more listings (paginated endpoints or
-single GETs), validate each page against the table's pandera model, stage it in the warehouse
-together with a checkpoint, and commit in one transaction. Only what the listings are differs
-between streams, so assets describe them as `Listing`s and call `load_listings`.
+Every stream loads the same way, whatever it reads (`resources.extraction.reads`: REST list
+endpoints, single GETs, GraphQL connections): each page is validated against the table's model,
+staged in the warehouse together with a checkpoint, and the read is committed in one transaction.
+Only what the reads are differs between streams; `resources.extraction.plan` builds them from
+the stream registry.
 
 Crash safety: each staged page and the checkpoint that covers it are committed together, so a
-rerun after a crash resumes after the last staged page; the target table changes only in the
-final commit. Completeness: a read is complete when no listing's `total_items` moved while it
-was paged and the distinct rows staged equal the rows the listings announced. Only a complete
-read may mark absent rows deleted or advance a watermark; an incomplete one still loads what it
-read, and the next run reads again.
+rerun after a crash resumes after the last staged page (reads that can start at a page); the
+target table changes only in the final commit. Completeness: a read is complete when no read's
+`total_items` moved while it was paged and the distinct rows staged equal the rows the reads
+announced. Only a complete read may mark absent rows deleted (`deleted_at`) or advance a
+watermark; an incomplete one still loads what it read, and the next run reads again.
 """
 
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import closing
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from contextlib import closing, nullcontext
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from dagster import MaterializeResult, MetadataValue
-
 from resources.crash_points import crash_point
-from resources.extraction.metadata import column_schema
+from resources.extraction.metadata import load_metadata
 from resources.extraction.prefetch import prefetched
-from resources.thinkific.resource import (
-    ThinkificClient,
-    ThinkificNotFoundError,
-)
+from resources.extraction.reads import Page, Read, Records
 from resources.warehouse import WarehouseResource
-from resources.warehouse.merge import LoadResult
 from resources.warehouse.snapshot import SnapshotLoader
-from schemas.thinkific import to_frame
-
-Records = list[dict[str, Any]]
-
-
-def _same_items(items: Any) -> Records:
-    return items
-
-
-@dataclass(frozen=True)
-class Listing:
-    """One list to read: a paginated endpoint, or (`paginated=False`) a single GET.
-
-    `records` turns a page's items (or the GET's answer) into rows of the target table.
-    """
-
-    path: str
-    label: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    records: Callable[[Any], Records] = _same_items
-    paginated: bool = True
+from schemas.tables import TableSpec, records_to_frame
 
 
 @dataclass
 class ReadProgress:
-    """How far a read got: the checkpoint staged with every page."""
+    """How far a load got: the checkpoint staged with every page (`listing`: which read)."""
 
     fingerprint: str
     listing: int = 0
@@ -78,53 +53,49 @@ class ReadProgress:
         )
 
 
-def _fingerprint(listings: Sequence[Listing]) -> str:
-    """Identifies what is being read, so a checkpoint is only resumed by the same read."""
-    described = [[listing.path, sorted(listing.params.items())] for listing in listings]
+def _fingerprint(reads: Sequence[Read]) -> str:
+    """Identifies what is being read, so a checkpoint is only resumed by the same reads."""
+    described = [read.identity for read in reads]
     return hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()[:16]
 
 
-def _stage_listing(
-    client: ThinkificClient,
-    load: SnapshotLoader,
-    table: str,
-    listing: Listing,
-    progress: ReadProgress,
-    log: Any,
-) -> None:
-    """Stage every remaining page of one listing, each with the checkpoint that covers it."""
-    if listing.paginated:
-        pages = client.iter_pages(
-            listing.path,
-            dict(listing.params),
-            stream=listing.label,
-            first_page=progress.page,
-            rows_before=progress.listing_rows,
-        )
-        with closing(prefetched(pages)) as read_ahead:
-            for page in read_ahead:
+class _Stager:
+    """Stages the pages of one load's reads, keeping its `ReadProgress` with each page."""
+
+    def __init__(
+        self, load: SnapshotLoader, spec: TableSpec, progress: ReadProgress, checkpoints: bool
+    ) -> None:
+        self.load, self.spec, self.progress, self.checkpoints = load, spec, progress, checkpoints
+
+    def stage(self, records: Records) -> None:
+        checkpoint = asdict(self.progress) if self.checkpoints else None
+        self.load.append(records_to_frame(self.spec, records), checkpoint=checkpoint)
+
+    def read(self, read: Read, log: Any) -> None:
+        """Stage every remaining page of one read, each with the checkpoint that covers it."""
+        table, progress = self.spec.name, self.progress
+        pages = read.pages(progress.page, progress.listing_rows)
+        if not read.paginated:
+            (page,) = pages
+            crash_point("page_fetched", table)
+            progress.finish_listing(page.read_rows)
+            self.stage(page.records)
+            crash_point("page_staged", table)
+            return
+        with closing(prefetched(pages)) if read.read_ahead else nullcontext(pages) as stream:
+            for page in stream:
                 crash_point("page_fetched", table)
-                _note_total(progress, page.total_items, listing.label, log)
-                progress.listing_rows += len(page.items)
+                _note_total(progress, page, read.label, log)
+                progress.listing_rows += page.read_rows
                 progress.page = page.number + 1
-                frame = to_frame(table, listing.records(page.items))
-                load.append(frame, checkpoint=asdict(progress))
+                self.stage(page.records)
                 crash_point("page_staged", table)
         progress.finish_listing(progress.listing_rows)
-        load.append(to_frame(table, []), checkpoint=asdict(progress))
-        return
-    try:
-        records = listing.records(client.get(listing.path, dict(listing.params)))
-    except ThinkificNotFoundError:
-        log.warning(f"{listing.label}: gone while the sync ran (404); skipped")
-        records = []
-    crash_point("page_fetched", table)
-    progress.finish_listing(len(records))
-    load.append(to_frame(table, records), checkpoint=asdict(progress))
-    crash_point("page_staged", table)
+        self.stage([])
 
 
-def _note_total(progress: ReadProgress, total: int | None, label: str, log: Any) -> None:
+def _note_total(progress: ReadProgress, page: Page, label: str, log: Any) -> None:
+    total = page.total_items
     if progress.listing_total is None:
         progress.listing_total = total
     elif total != progress.listing_total:
@@ -135,38 +106,42 @@ def _note_total(progress: ReadProgress, total: int | None, label: str, log: Any)
         progress.drifted = True
 
 
-def load_listings(
+def load(
     warehouse: WarehouseResource,
-    client: ThinkificClient,
     table: str,
-    listings: Sequence[Listing],
+    reads: Sequence[Read],
     *,
     log: Any,
     incremental: bool = False,
-) -> MaterializeResult:
-    """Read every listing into `table`, resuming an interrupted read of the same listings.
+) -> dict[str, Any]:
+    """Read every read into `table`, resuming an interrupted load of the same reads where they
+    can resume; the load's metadata.
 
-    A full read (`incremental=False`) is a snapshot: when complete, live rows it did not see
-    are marked deleted. An incremental read only upserts. Either advances the table's
+    A full load (`incremental=False`) is a snapshot: when complete, live rows it did not see
+    are marked deleted. An incremental load only upserts. Either advances the table's
     watermark (its highest `updated_at`, where it has one) only when complete.
     """
     started = time.monotonic()
-    fingerprint = _fingerprint(listings)
-    with warehouse.snapshot(table, resumable=True) as load:
-        saved = load.checkpoint
+    spec = warehouse.spec(table)
+    resumable = all(read.resumable for read in reads)
+    fingerprint = _fingerprint(reads)
+    with warehouse.snapshot(table, resumable=resumable) as loader:
+        saved = loader.checkpoint
         resumed = bool(saved and saved.get("fingerprint") == fingerprint)
         if resumed:
             progress = ReadProgress(**saved)
             log.info(
                 f"{table}: resuming an interrupted read at listing {progress.listing + 1} of "
-                f"{len(listings)}, page {progress.page}"
+                f"{len(reads)}, page {progress.page}"
             )
         else:
-            load.restart()
+            if resumable:
+                loader.restart()
             progress = ReadProgress(fingerprint)
-        for listing in listings[progress.listing :]:
-            _stage_listing(client, load, table, listing, progress, log)
-        staged = load.staged_rows()
+        stager = _Stager(loader, spec, progress, checkpoints=resumable)
+        for read in reads[progress.listing :]:
+            stager.read(read, log)
+        staged = loader.staged_rows()
         complete = not progress.drifted and staged == progress.announced_rows
         if not complete and not progress.drifted:
             log.warning(
@@ -175,54 +150,29 @@ def load_listings(
                 "watermark stays; the next run reads again."
             )
         crash_point("before_merge", table)
-        result = load.commit(complete_snapshot=complete and not incremental, advance=complete)
-    return MaterializeResult(
-        metadata={
-            **load_metadata(warehouse, table, result, time.monotonic() - started),
-            "complete_read": complete,
-            "resumed": resumed,
-            "incremental": incremental,
-            **({"watermark": str(warehouse.watermark(table))} if incremental or complete else {}),
-            **request_metadata(client),
-        }
-    )
+        result = loader.commit(complete_snapshot=complete and not incremental, advance=complete)
+    return {
+        **load_metadata(warehouse, table, result, time.monotonic() - started),
+        "complete_read": complete,
+        "resumed": resumed,
+        "incremental": incremental,
+        **({"watermark": str(warehouse.watermark(table))} if incremental or complete else {}),
+    }
 
 
-def load_derived(warehouse: WarehouseResource, table: str, records: Records) -> MaterializeResult:
-    """Load rows derived without an API call, as one complete snapshot."""
+def load_unpacked(warehouse: WarehouseResource, table: str, records: Records) -> dict[str, Any]:
+    """Load rows derived without an API call, as one complete snapshot; the load's metadata."""
     started = time.monotonic()
-    with warehouse.snapshot(table) as load:
-        load.append(to_frame(table, records))
-        result = load.commit()
-    duration = time.monotonic() - started
-    return MaterializeResult(metadata=load_metadata(warehouse, table, result, duration))
+    with warehouse.snapshot(table) as loader:
+        loader.append(records_to_frame(warehouse.spec(table), records))
+        result = loader.commit()
+    return load_metadata(warehouse, table, result, time.monotonic() - started)
 
 
-def load_metadata(
-    warehouse: WarehouseResource, table: str, result: LoadResult, duration_seconds: float
-) -> dict[str, Any]:
-    """The numbers a data engineer checks after a load, as Dagster metadata."""
-    return {
-        "dagster/row_count": warehouse.count(table),
-        "dagster/table_name": table,
-        "dagster/column_schema": column_schema(table),
-        "rows_read": result.total,
-        "rows_inserted": result.inserted,
-        "rows_updated": result.updated,
-        "rows_unchanged": result.unchanged,
-        "rows_deleted": result.deleted,
-        "rows_restored": result.restored,
-        "duration_seconds": MetadataValue.float(round(duration_seconds, 2)),
-    }
-
-
-def request_metadata(client: ThinkificClient) -> dict[str, Any]:
-    """What the load cost in API calls: pages, requests, retries, rate-limit waits."""
-    stats = client.stats
-    return {
-        "pages": stats.pages,
-        "requests": stats.requests,
-        "retries": stats.retries,
-        "rate_limited_responses": stats.rate_limited,
-        "rate_limit_wait_seconds": MetadataValue.float(round(stats.rate_limit_wait_seconds, 2)),
-    }
+def refresh(warehouse: WarehouseResource, table: str, reads: Iterable[Read]) -> dict[str, Any]:
+    """Upsert every row of the reads (some users' rows, say), deleting nothing; the metadata.
+    A failure while reading loads nothing."""
+    started = time.monotonic()
+    records = [row for read in reads for page in read.pages() for row in page.records]
+    result = warehouse.upsert(table, records_to_frame(warehouse.spec(table), records))
+    return load_metadata(warehouse, table, result, time.monotonic() - started)
