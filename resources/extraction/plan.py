@@ -94,7 +94,7 @@ def _shaper(read: PerParent, parent_id: int, client: ThinkificClient) -> Callabl
         elif isinstance(answer, dict):
             items = [answer]
         if read.link is not None:
-            return [_link(read.link, parent_id, item) for item in items]
+            return _links(read.link, parent_id, items)
         if read.fill_missing is not None:
             for record in items:
                 _fill(record, read.fill_missing, client)
@@ -103,9 +103,12 @@ def _shaper(read: PerParent, parent_id: int, client: ThinkificClient) -> Callabl
     return records
 
 
-def _link(link: Link, parent_id: int, item: Any) -> dict[str, Any]:
-    value = item if link.item_key is None else item[link.item_key]
-    return {link.parent_column: parent_id, link.item_column: value}
+def _links(link: Link, parent_id: int, items: list[Any]) -> Records:
+    """One link row per item, built in one comprehension (no call per row)."""
+    parent, column, key = link.parent_column, link.item_column, link.item_key
+    if key is None:
+        return [{parent: parent_id, column: item} for item in items]
+    return [{parent: parent_id, column: item[key]} for item in items]
 
 
 def _fill(record: dict[str, Any], fill: FillMissing, client: ThinkificClient) -> None:
