@@ -18,7 +18,8 @@ from typing import Any, ParamSpec, TypeVar
 import sqlalchemy as sa
 from dagster import Failure
 
-from resources.thinkific import (
+from resources.thinkific.graphql_errors import ThinkificPartialAnswerError
+from resources.thinkific.resource import (
     ThinkificAuthenticationError,
     ThinkificBadRequestError,
     ThinkificError,
@@ -27,9 +28,8 @@ from resources.thinkific import (
     ThinkificUnavailableError,
     ThinkificValidationError,
 )
-from resources.thinkific_graphql_errors import ThinkificPartialAnswerError
-from resources.warehouse import WarehouseError
-from resources.warehouse_errors import warehouse_problem
+from resources.warehouse.engine import WarehouseError
+from resources.warehouse.errors import warehouse_problem
 from schemas.tables import RecordValidationError
 
 P = ParamSpec("P")

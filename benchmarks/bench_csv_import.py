@@ -42,7 +42,7 @@ from benchmarks.peak_rss import run_measured
 from benchmarks.postgres import ServerCpu, fresh_database
 
 if TYPE_CHECKING:
-    from resources.dashboard_store import DashboardStore
+    from resources.dashboard.store import DashboardStore
 
 ROWS = 1_000_000
 TEAMS = 500
@@ -81,7 +81,7 @@ def _read_csv(path: Path) -> dict[str, Any]:
 def _empty_store(warehouse_url: str) -> tuple["DashboardStore", ServerCpu | None]:
     """The dashboard tables in an empty warehouse that sells PRODUCT, and on PostgreSQL what
     its server processes spend from now on."""
-    from resources.dashboard_store import DashboardStore
+    from resources.dashboard.store import DashboardStore
     from resources.warehouse import WarehouseResource
     from schemas.thinkific import to_frame
 
@@ -134,10 +134,10 @@ def _floor_rows(path: Path, at: str) -> tuple[int, dict[str, tuple[Any, ...]]]:
 
 def _floor(path: Path, warehouse_url: str) -> dict[str, Any]:
     """read_csv, then the file's rows written as they are: COPY (PostgreSQL), executemany."""
-    from resources.upload_staging import SQLITE_CACHE_KIB
-    from resources.warehouse_copy import copy_text
-    from resources.warehouse_rows import batches
-    from resources.warehouse_rows import copy_text as copy_format
+    from resources.uploads.staging import SQLITE_CACHE_KIB
+    from resources.warehouse.copy_loads import copy_text
+    from resources.warehouse.rows import batches
+    from resources.warehouse.rows import copy_text as copy_format
 
     store, server = _empty_store(warehouse_url)
     at = dt.datetime.now(dt.UTC).isoformat(sep=" ")
@@ -177,8 +177,8 @@ def _floor(path: Path, warehouse_url: str) -> dict[str, Any]:
 
 
 def _import(path: Path, warehouse_url: str) -> dict[str, Any]:
-    from resources.upload_processing import UploadJob, process_upload
-    from resources.upload_reading import Limits
+    from resources.uploads.processing import UploadJob, process_upload
+    from resources.uploads.reading import Limits
     from schemas.uploads import USER_CSV
 
     store, server = _empty_store(warehouse_url)

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from resources.dashboard_seats import recalculate_seat_usage
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.seats import recalculate_seat_usage
+from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
 
 USERS, TEAMS, ENROLLMENTS = 100_000, 5_000, 1_000_000

@@ -44,7 +44,8 @@ def _current_rss_mb() -> float:
 def measure(store: str) -> dict[str, float]:
     """Build one store in this process and measure it (run by `main` in a subprocess)."""
     from simulator.config import SimulatorConfig
-    from simulator.generate import GENERATION_ANCHOR_MS, generate_site
+    from simulator.generate import generate_site
+    from simulator.generate_columns import GENERATION_ANCHOR_MS
     from simulator.timestamps import DAY_MS
 
     rss_after_imports = _current_rss_mb()

@@ -5,7 +5,8 @@ the README's main command (`python -m pipelines`) syncs it in another. Reported:
 
 - achieved request rate ÷ limit (target ≥ 0.9): requests served over the sync's span, per minute;
 - requests made ÷ minimal requests needed (target ≤ 1.02): the minimum is one request per page of
-  250 of every list (per group for memberships), plus one per group (analysts) and per bundle;
+  250 of every list of the stream registry (per group for memberships), plus one per group
+  (analysts) and per bundle;
 - 429s received ÷ requests (target ≤ 1%);
 - peak RSS of the sync process;
 - and, as the baseline measured in the same run, a bare paging loop (plain `requests`, no
@@ -31,7 +32,9 @@ import requests
 import sqlalchemy as sa
 
 from benchmarks.peak_rss import run_measured
-from resources.rate_limit import TokenBucket
+from resources.thinkific.rate_limit import TokenBucket
+from schemas.thinkific import STREAMS
+from schemas.thinkific.streams import RestList
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = {"users": 20_000, "groups": 40, "courses": 60, "bundles": 10, "enrollments": 200_000}
@@ -100,8 +103,11 @@ def minimal_pages(warehouse_url: str) -> list[tuple[str, dict[str, Any]]]:
             return list(connection.execute(sa.text(sql)))
 
         totals = {
-            table: count(f"SELECT count(*) FROM thinkific_{table} WHERE deleted_at IS NULL")[0][0]  # noqa: S608 (names from a fixed list)
-            for table in ("users", "groups", "products", "courses", "enrollments")
+            stream.read.path: count(
+                f"SELECT count(*) FROM {stream.table} WHERE deleted_at IS NULL"  # noqa: S608 (names from the registry)
+            )[0][0]
+            for stream in STREAMS
+            if isinstance(stream.read, RestList)
         }
         members = count(
             "SELECT g.id, count(m.user_id) FROM thinkific_groups g LEFT JOIN "
@@ -117,7 +123,7 @@ def minimal_pages(warehouse_url: str) -> list[tuple[str, dict[str, Any]]]:
             for n in range(1, max(1, math.ceil(total / PAGE)) + 1)
         ]
 
-    plan = [p for name, total in totals.items() for p in pages(f"/{name}", total)]
+    plan = [p for path, total in totals.items() for p in pages(path, total)]
     for group_id, member_count in members:
         plan += pages("/users", member_count, **{"query[group_id]": group_id})
         plan.append((f"/groups/{group_id}/analysts", {}))

@@ -7,7 +7,7 @@ merge, on the same million rows; pandas' default `to_sql` (executemany, which SQ
 batches into multi-row INSERTs itself) is measured too, for scale. SQLite: `upsert` (keys counted
 in the target, then executemany of the merging INSERT ... ON CONFLICT with values bound as
 stored) against one plain `sqlite3` executemany of INSERT ... ON CONFLICT straight into the table,
-given the very same values (our column-by-column conversion, `resources.warehouse_rows`), so the
+given the very same values (our column-by-column conversion, `resources.warehouse.rows`), so the
 ratio compares the loads alone. Every load goes into an empty table of a fresh database, in one
 transaction; the SQLite pair also upserts the same rows a second time (all unchanged).
 
@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from benchmarks.postgres import fresh_database
 from resources.warehouse import WarehouseResource
-from resources.warehouse_rows import sqlite_rows
+from resources.warehouse.rows import sqlite_rows
 from schemas.thinkific import get_table, to_frame
 
 ROWS = int(os.environ.get("BENCH_WAREHOUSE_ROWS", 1_000_000))

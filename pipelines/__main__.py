@@ -1,8 +1,8 @@
-"""`python -m pipelines`: the main command (see `pipelines.sync_command`)."""
+"""`python -m pipelines`: the main command (see `pipelines.commands.sync`)."""
 
 import sys
 
-from pipelines.sync_command import main
+from pipelines.commands.sync import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

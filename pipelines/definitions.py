@@ -7,25 +7,24 @@ per step would start Dagster and pandas a dozen times per run for nothing.
 
 from dagster import Definitions, in_process_executor
 
-from assets.dashboard import dashboard_assets, dashboard_checks
-from assets.dashboard_audit import audit_log
-from assets.thinkific import thinkific_assets
-from assets.thinkific_checks import thinkific_checks
-from assets.thinkific_graphql import certificates_and_quiz_results
-from assets.thinkific_graphql_checks import thinkific_graphql_checks
-from assets.uploads import upload_assets
-from pipelines.notification_sensor import notification_sensors
-from pipelines.resources import all_resources
-from pipelines.schedules import (
+from assets.dashboard.audit import audit_log
+from assets.dashboard.derived import dashboard_assets, dashboard_checks
+from assets.thinkific.checks import thinkific_checks, thinkific_graphql_checks
+from assets.thinkific.graphql import certificates_and_quiz_results
+from assets.thinkific.rest import thinkific_assets
+from assets.uploads.files import upload_assets
+from pipelines.jobs.schedules import (
     nightly_thinkific_sync,
     thinkific_sync_job,
     weekly_thinkific_reconciliation,
 )
-from pipelines.team_jobs import team_jobs
-from pipelines.team_refresh_sensor import seats_after_team_action
-from pipelines.tools_jobs import tools_jobs
-from pipelines.upload_sensor import upload_sensor
-from pipelines.webhook_sensor import thinkific_webhook_events
+from pipelines.jobs.teams import team_jobs
+from pipelines.jobs.tools import tools_jobs
+from pipelines.resources import all_resources
+from pipelines.sensors.notifications import notification_sensors
+from pipelines.sensors.team_refresh import seats_after_team_action
+from pipelines.sensors.uploads import upload_sensor
+from pipelines.sensors.webhooks import thinkific_webhook_events
 
 defs = Definitions(
     assets=[

@@ -8,10 +8,11 @@ import os
 
 from dagster import EnvVar
 
-from resources.notifications import NotificationResource
-from resources.thinkific import ThinkificResource
-from resources.uploads import uploads_resource
-from resources.warehouse import WarehouseResource, default_warehouse_url
+from resources.dashboard.notifications import NotificationResource
+from resources.thinkific.resource import ThinkificResource
+from resources.uploads.resource import uploads_resource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import default_warehouse_url
 
 REAL_THINKIFIC_BASE_URL = "https://api.thinkific.com/api/public/v1"
 REAL_THINKIFIC_GRAPHQL_URL = "https://api.thinkific.com/stable/graphql"

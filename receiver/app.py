@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from receiver.envelope import MalformedEvent, event_record
 from receiver.signature import SIGNATURE_HEADER, signature_is_valid
-from resources.webhook_store import WebhookStore
+from resources.webhooks.store import WebhookStore
 
 WEBHOOK_PATH = "/webhooks/thinkific"
 DEFAULT_MAX_BODY_BYTES = 256 * 1024

@@ -3,7 +3,7 @@
 Unlike the `thinkific_*` tables these are owned by the dashboard: their keys are natural ones
 (a user is its normalised email, a team its normalised name), rows are really deleted when they
 go, and no `deleted_at` column is added. Normalised means trimmed and lower-cased
-(`normalised`); the SQL side applies the same rule (`resources.dashboard_sql.normalised`).
+(`normalised`); the SQL side applies the same rule (`resources.dashboard.sql.normalised`).
 """
 
 from typing import Any, Literal, get_args
@@ -12,7 +12,7 @@ import pandera.pandas as pa
 
 from schemas.tables import TableSpec, json_array, key, optional, required
 from schemas.team_actions import TEAM_ACTION_TABLES
-from schemas.thinkific import Integer, Number, Text, ThinkificModel, Timestamp
+from schemas.thinkific.models import Integer, Number, Text, ThinkificModel, Timestamp
 
 Role = Literal["member", "manager"]
 MembershipSource = Literal["thinkific_import", "group_import", "group_matching", "csv_import"]
@@ -185,33 +185,50 @@ class TeamOverview(DashboardModel):
 DASHBOARD_TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
-        TableSpec("dashboard_users", DashboardUser, ("email",), "incremental"),
-        TableSpec("dashboard_user_fields", UserField, ("email", "field"), "incremental"),
-        TableSpec("dashboard_teams", Team, ("team",), "incremental"),
-        TableSpec("dashboard_team_members", TeamMember, ("team", "email"), "incremental"),
-        TableSpec("dashboard_group_mappings", GroupMapping, ("group_id", "team"), "incremental"),
+        TableSpec(
+            "dashboard_users",
+            DashboardUser,
+            ("email",),
+            soft_delete=False,
+            indexes=(("thinkific_user_id",),),
+        ),
+        TableSpec("dashboard_user_fields", UserField, ("email", "field"), soft_delete=False),
+        TableSpec("dashboard_teams", Team, ("team",), soft_delete=False),
+        TableSpec(
+            "dashboard_team_members",
+            TeamMember,
+            ("team", "email"),
+            soft_delete=False,
+            indexes=(("email",),),
+        ),
+        TableSpec(
+            "dashboard_group_mappings", GroupMapping, ("group_id", "team"), soft_delete=False
+        ),
         TableSpec(
             "dashboard_seat_allocations",
             SeatAllocation,
             ("team", "product_id", "purchased_at"),
-            "incremental",
+            soft_delete=False,
+            indexes=(("product_id",),),
         ),
         TableSpec(
             "dashboard_seat_assignments",
             SeatAssignment,
             ("team", "email", "product_id"),
-            "incremental",
+            soft_delete=False,
         ),
-        TableSpec("dashboard_seat_usage", SeatUsage, ("team", "product_id"), "snapshot"),
+        TableSpec("dashboard_seat_usage", SeatUsage, ("team", "product_id"), soft_delete=False),
         TableSpec(
             "dashboard_enrollment_claims",
             EnrollmentClaim,
             ("thinkific_user_id", "product_id"),
-            "incremental",
+            soft_delete=False,
         ),
-        TableSpec("dashboard_notification_outbox", Notification, ("message_id",), "incremental"),
-        TableSpec("dashboard_import_log", ImportLog, ("run_id",), "incremental"),
-        TableSpec("dashboard_teams_overview", TeamOverview, ("team",), "snapshot"),
+        TableSpec(
+            "dashboard_notification_outbox", Notification, ("message_id",), soft_delete=False
+        ),
+        TableSpec("dashboard_import_log", ImportLog, ("run_id",), soft_delete=False),
+        TableSpec("dashboard_teams_overview", TeamOverview, ("team",), soft_delete=False),
         *TEAM_ACTION_TABLES,
     )
 }

@@ -1,8 +1,8 @@
 """How a warehouse table is described, and how raw API records become a validated frame of it.
 
 A table is a pandera `DataFrameModel` (column names, pandas types, nullability, checks) plus a
-`TableSpec` (name, primary key, load kind). How a field is read from an API record is declared
-next to its column, as Field metadata set by the helpers below:
+`TableSpec` (name, primary key, soft deletes, indexes). How a field is read from an API record is
+declared next to its column, as Field metadata set by the helpers below:
 
 - `json_array()`: an array (or array of objects) stored as JSON text; a null array becomes "[]".
 - `READ_FROM`: other keys, or dotted paths into nested objects, read when the field's own key is
@@ -60,7 +60,6 @@ def fraction_or_percent_string() -> Any:
     )
 
 
-LoadKind = Literal["snapshot", "incremental"]
 ColumnKind = Literal["integer", "number", "flag", "text", "json", "timestamp"]
 
 _KIND_OF_DTYPE: tuple[tuple[type, ColumnKind], ...] = (
@@ -104,17 +103,19 @@ def _kind_of(column: pa.Column) -> ColumnKind:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A warehouse table: its model (the columns), primary key and how it is usually loaded.
+    """A warehouse table: its model (the columns), primary key, and what the DDL adds.
 
-    `snapshot`: a complete snapshot every run (the API has no change filter). `incremental`:
-    upserts of what changed since a watermark, with an occasional complete snapshot to
-    reconcile deletions. Either way, rows missing from a complete snapshot get `deleted_at`.
+    `soft_delete`: the table gets a `deleted_at` column, set on rows missing from a complete
+    snapshot and cleared when they come back (the Thinkific tables); without it rows are really
+    deleted (the dashboard's). `indexes`: the column tuples to index besides the key, each
+    named `ix_<table>_<columns>` (`resources.warehouse.ddl.define_table` makes them).
     """
 
     name: str
     model: type[pa.DataFrameModel]
     primary_key: tuple[str, ...]
-    load_kind: LoadKind
+    soft_delete: bool = True
+    indexes: tuple[tuple[str, ...], ...] = ()
 
     @cached_property
     def columns(self) -> tuple[ColumnSpec, ...]:

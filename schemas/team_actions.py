@@ -12,7 +12,7 @@ from typing import Literal, get_args
 import pandera.pandas as pa
 
 from schemas.tables import TableSpec, key, optional, required
-from schemas.thinkific import Integer, Text, ThinkificModel, Timestamp
+from schemas.thinkific.models import Integer, Text, ThinkificModel, Timestamp
 
 TeamAction = Literal[
     "allocate_seats",
@@ -67,8 +67,8 @@ class SeatRelease(ThinkificModel):
 
 
 TEAM_ACTION_TABLES = (
-    TableSpec("dashboard_audit_log", AuditEntry, ("run_id",), "incremental"),
+    TableSpec("dashboard_audit_log", AuditEntry, ("run_id",), soft_delete=False),
     TableSpec(
-        "dashboard_seat_releases", SeatRelease, ("team", "email", "product_id"), "incremental"
+        "dashboard_seat_releases", SeatRelease, ("team", "email", "product_id"), soft_delete=False
     ),
 )

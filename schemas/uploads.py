@@ -5,7 +5,7 @@ blanks as ""). Parsers normalise before the checks run: cells are trimmed, email
 modes lower-cased, a blank role is `member`, a blank mode `set`. Every check carries the
 sentence the admin reads in the error report, so a failure case is a report line as it is.
 Checks that need the warehouse or the upload's instant (products, groups and teams that exist,
-expiry dates still ahead) are added at run time (`resources.upload_validation`), as are the
+expiry dates still ahead) are added at run time (`resources.uploads.validation`), as are the
 columns of a user file's additional fields (`field_column`): every column the format does not
 interpret is a field kept per user, its name the header as `header_key` writes it. Email
 syntax is `schemas.upload_cells.email_syntax`, emails at most MAX_EMAIL characters long.
@@ -46,7 +46,7 @@ MAX_GROUP = 255
 MAX_PRODUCT = 255
 MAX_SEATS = 1_000_000
 MODES = ("set", "add")
-"""Seat allocation modes, the default first (`resources.seat_allocations`)."""
+"""Seat allocation modes, the default first (`resources.dashboard.seat_allocations`)."""
 PRODUCT_SEPARATOR = ";"
 """Products in one cell: `Course A; Bundle B` (quote the cell when the file uses `;`)."""
 MAX_FIELDS = 50

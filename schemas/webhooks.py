@@ -3,11 +3,11 @@
 Kept apart from `schemas.thinkific.TABLES` (the tables the extraction assets load by snapshot or
 upsert): the receiver appends to it one event at a time, and the table has a column of its own
 that no event carries, `sequence_number`, the order events were stored in (see
-`resources.webhook_store`).
+`resources.webhooks.store`).
 """
 
 from schemas.tables import TableSpec, key, optional, required
-from schemas.thinkific import Integer, Text, ThinkificModel, Timestamp
+from schemas.thinkific.models import Integer, Text, ThinkificModel, Timestamp
 
 
 class WebhookEvent(ThinkificModel):
@@ -26,4 +26,4 @@ class WebhookEvent(ThinkificModel):
     payload: Text = required()
 
 
-WEBHOOK_EVENTS = TableSpec("thinkific_webhook_events", WebhookEvent, ("id",), "incremental")
+WEBHOOK_EVENTS = TableSpec("thinkific_webhook_events", WebhookEvent, ("id",), soft_delete=False)

@@ -6,7 +6,7 @@ import time
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 
-from pipelines.schedules import SYNC_JOB_NAME
+from pipelines.jobs.schedules import SYNC_JOB_NAME
 from tests.process_tree import Stop, stop_and_wait
 
 POLL_SECONDS = 0.5

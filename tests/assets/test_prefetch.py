@@ -6,7 +6,7 @@ from contextlib import closing
 
 import pytest
 
-from assets.prefetch import prefetched
+from resources.extraction.prefetch import prefetched
 
 
 def test_items_arrive_in_order():

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
 from schemas.dashboard import normalised
+from schemas.thinkific import STREAMS
 from tests.browser.conftest import DagsterUI
 
 try:
@@ -32,7 +33,7 @@ TEAM = "Browser Test Team"
 UI_TIMEOUT_MS = 30_000
 RUN_TIMEOUT_MS = 180_000
 # Each step of the default executor starts a Python process that imports the code location
-# (seconds each on a small machine); the sync's 11 assets and 22 checks run in one process.
+# (seconds each on a small machine); the sync's assets and checks run in one process.
 MATERIALIZE = re.compile(r"Materialize$")
 FINAL_RUN_STATUS = re.compile(r"^(Success|Failure|Canceled)$")
 
@@ -151,8 +152,8 @@ def _walk_through(page: Page, dagster_ui: DagsterUI, shot: Screenshots) -> None:
         page.wait_for_timeout(200)  # the zoom animates
     shot("thinkific-materialised")
     page.get_by_role("tab", name="List").click()
-    expect(page.get_by_role("link", name=re.compile(r"^thinkific \/ "))).to_have_count(11)
-    expect(page.get_by_text(re.compile(r"^Materialized"))).to_have_count(11)
+    expect(page.get_by_role("link", name=re.compile(r"^thinkific \/ "))).to_have_count(len(STREAMS))
+    expect(page.get_by_text(re.compile(r"^Materialized"))).to_have_count(len(STREAMS))
     shot("thinkific-list")
 
     # 3. Import the members of a demo group into a new team, from the job's Launchpad. The team

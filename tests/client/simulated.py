@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from resources.thinkific import ThinkificClient, ThinkificResource
+from resources.thinkific.resource import ThinkificClient, ThinkificResource
 from simulator import SimulatorServer
 
 FAST_SETTINGS: dict[str, Any] = {

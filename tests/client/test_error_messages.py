@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from resources.thinkific_errors import (
+from resources.thinkific.errors import (
     ThinkificAuthenticationError,
     ThinkificBadRequestError,
     ThinkificForbiddenError,

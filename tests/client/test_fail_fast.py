@@ -2,7 +2,7 @@
 
 import pytest
 
-from resources.thinkific import (
+from resources.thinkific.resource import (
     ThinkificAuthenticationError,
     ThinkificBadRequestError,
     ThinkificForbiddenError,

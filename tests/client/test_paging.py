@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from resources.thinkific import ThinkificError
+from resources.thinkific.resource import ThinkificError
 from simulator import Fault
 from tests.client.simulated import client_for, requests_seen
 

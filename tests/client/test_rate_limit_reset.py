@@ -2,7 +2,11 @@
 
 import pytest
 
-from resources.rate_limit import MIN_RESET_WAIT_SECONDS, RATE_LIMIT_WINDOW_SECONDS, reset_wait
+from resources.thinkific.rate_limit import (
+    MIN_RESET_WAIT_SECONDS,
+    RATE_LIMIT_WINDOW_SECONDS,
+    reset_wait,
+)
 
 NOW = 1_750_000_000.25  # epoch seconds, mid-2025
 MAX_WAIT = 120.0

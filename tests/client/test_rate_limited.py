@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from resources.thinkific import ThinkificUnavailableError
+from resources.thinkific.resource import ThinkificUnavailableError
 from simulator import Fault
 from tests.client.simulated import client_for
 

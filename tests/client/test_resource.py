@@ -1,6 +1,6 @@
 """The resource and the client it builds never show their credentials."""
 
-from resources.thinkific import ThinkificResource
+from resources.thinkific.resource import ThinkificResource
 
 API_KEY = "key-AAAA-1111"
 ACCESS_TOKEN = "token-BBBB-2222"

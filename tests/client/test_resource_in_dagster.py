@@ -4,7 +4,7 @@ import dataclasses
 
 import dagster as dg
 
-from resources.thinkific import ThinkificResource
+from resources.thinkific.resource import ThinkificResource
 
 API_KEY = "sk_dagster_5e4d3c2b1a"
 ACCESS_TOKEN = "at_dagster_0f9e8d"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from resources.thinkific import ThinkificServerError, ThinkificUnavailableError
-from resources.thinkific_retry import TRANSIENT_STATUSES
+from resources.thinkific.resource import ThinkificServerError, ThinkificUnavailableError
+from resources.thinkific.retry import TRANSIENT_STATUSES
 from simulator import Fault
 from tests.client.simulated import client_for, requests_seen
 

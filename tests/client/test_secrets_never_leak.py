@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from resources.thinkific import ThinkificError
+from resources.thinkific.resource import ThinkificError
 from simulator import Fault
 from tests.client.simulated import client_for, resource_for
 

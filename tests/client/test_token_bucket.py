@@ -5,7 +5,7 @@ from bisect import bisect_left
 
 import pytest
 
-from resources.rate_limit import TokenBucket, shared_bucket
+from resources.thinkific.rate_limit import TokenBucket, shared_bucket
 
 
 class FakeClock:

@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from dagster import DagsterInstance, Definitions
 
-from assets.dashboard import dashboard_assets, dashboard_checks
-from assets.thinkific import thinkific_assets
-from assets.thinkific_checks import thinkific_checks
-from pipelines.notification_sensor import notification_sensors
-from pipelines.tools_jobs import tools_jobs
-from resources.dashboard_store import DashboardStore
-from resources.notifications import NotificationResource
+from assets.dashboard.derived import dashboard_assets, dashboard_checks
+from assets.thinkific.checks import thinkific_checks
+from assets.thinkific.rest import thinkific_assets
+from pipelines.jobs.tools import tools_jobs
+from pipelines.sensors.notifications import notification_sensors
+from resources.dashboard.notifications import NotificationResource
+from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.pipelines.sync_harness import thinkific_for

@@ -13,12 +13,12 @@ from dagster import (
     build_run_status_sensor_context,
 )
 
-from assets.dashboard import dashboard_checks, seat_usage, teams_overview
-from assets.dashboard_audit import audit_log
-from pipelines.team_jobs import team_jobs
-from pipelines.team_refresh_sensor import seats_after_team_action
-from pipelines.tools_jobs import recalculate_seats
-from resources.dashboard_store import DashboardStore
+from assets.dashboard.audit import audit_log
+from assets.dashboard.derived import dashboard_checks, seat_usage, teams_overview
+from pipelines.jobs.teams import team_jobs
+from pipelines.jobs.tools import recalculate_seats
+from pipelines.sensors.team_refresh import seats_after_team_action
+from resources.dashboard.store import DashboardStore
 from tests.dashboard.seed import enrollment, put
 from tests.dashboard.site_helpers import launch
 from tests.dashboard.test_seat_usage import COURSE_ID, seed

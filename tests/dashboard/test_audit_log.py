@@ -7,9 +7,9 @@ import pytest
 from dagster import Definitions, RunRequest, SkipReason, materialize
 
 from assets.conventions import OWNER
-from assets.dashboard_audit import AUDIT_LOG_KEY, audit_log
-from pipelines.team_refresh_sensor import seats_after_team_action
-from resources.dashboard_store import DashboardStore
+from assets.dashboard.audit import AUDIT_LOG_KEY, audit_log
+from pipelines.sensors.team_refresh import seats_after_team_action
+from resources.dashboard.store import DashboardStore
 from tests.dashboard.team_setup import (
     PRODUCT,
     act,

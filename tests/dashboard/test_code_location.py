@@ -4,8 +4,8 @@ import pytest
 from dagster import Definitions
 
 from assets.conventions import OWNER
-from assets.dashboard import dashboard_assets
-from pipelines.schedules import thinkific_sync_job
+from assets.dashboard.derived import dashboard_assets
+from pipelines.jobs.schedules import thinkific_sync_job
 from tests.dashboard.conftest import tools_definitions
 from tests.dashboard.site_helpers import materialized
 from tests.pipelines.sync_harness import failure_messages

@@ -8,9 +8,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from dagster import DagsterInstance, SkipReason, build_run_status_sensor_context
 
-from pipelines.notification_sensor import import_complete_notice, import_failed_notice
-from resources.dashboard_store import DashboardStore
-from resources.notifications import NotificationResource
+from pipelines.sensors.notifications import import_complete_notice, import_failed_notice
+from resources.dashboard.notifications import NotificationResource
+from resources.dashboard.store import DashboardStore
 from tests.dashboard.conftest import ADMIN, tools_definitions
 from tests.dashboard.site_helpers import launch, synced
 

@@ -3,10 +3,10 @@
 import pandas as pd
 from dagster import materialize
 
-from assets.dashboard import seat_usage, seats_not_over_allocated
-from resources.dashboard_seats import recalculate_seat_usage
-from resources.dashboard_store import DashboardStore, utc_now
-from resources.dashboard_teams import map_teams
+from assets.dashboard.derived import seat_usage, seats_not_over_allocated
+from resources.dashboard.seats import recalculate_seat_usage
+from resources.dashboard.store import DashboardStore, utc_now
+from resources.dashboard.team_mapping import map_teams
 from tests.dashboard.seed import DAY, NOW, bundle_product, course_product, enrollment, put, user
 
 COURSE, BUNDLE = 100, 200  # product ids

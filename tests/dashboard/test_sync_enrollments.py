@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from resources.dashboard_seats import recalculate_seat_usage
-from resources.dashboard_store import DashboardStore, utc_now
-from resources.enrollment_push import CLAIM_LEASE, candidates, claim, push
+from resources.dashboard.enrollment_push import CLAIM_LEASE, candidates, claim, push
+from resources.dashboard.seats import recalculate_seat_usage
+from resources.dashboard.store import DashboardStore, utc_now
 from resources.warehouse import WarehouseResource
 from schemas.dashboard import normalised
 from simulator import SimulatorServer

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from resources.dashboard_store import DashboardStore
-from resources.table_evolution import IncompatibleTableError
-from resources.warehouse import COLUMN_TYPES, WarehouseResource
+from resources.dashboard.store import DashboardStore
+from resources.warehouse import WarehouseResource
+from resources.warehouse.ddl import COLUMN_TYPES
+from resources.warehouse.table_evolution import IncompatibleTableError
 from schemas.dashboard import DASHBOARD_TABLES
 
 ADDED_SINCE = {"archived_at", "merged_into"}

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from resources.dashboard_imports import ImportRequest, import_users
-from resources.dashboard_store import DashboardStore, utc_now
-from resources.dashboard_teams import map_teams
+from resources.dashboard.imports import ImportRequest, import_users
+from resources.dashboard.store import DashboardStore, utc_now
+from resources.dashboard.team_mapping import map_teams
 from tests.dashboard.seed import put, user
 
 

@@ -5,10 +5,10 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from assets.dashboard_team_actions import AllocateSeatsConfig, AssignSeatsConfig, TeamActionConfig
-from resources.audit_log import AuditEntry
-from resources.dashboard_store import DashboardStore, utc_now
-from resources.team_actions import ActionRun, perform
+from assets.dashboard.team_actions import AllocateSeatsConfig, AssignSeatsConfig, TeamActionConfig
+from resources.dashboard.audit_log import AuditEntry
+from resources.dashboard.store import DashboardStore, utc_now
+from resources.dashboard.team_actions import ActionRun, perform
 from resources.warehouse import WarehouseResource
 from tests.dashboard.seed import NOW
 from tests.dashboard.team_setup import PRODUCT, audit, seats_bought, seed_teams

@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from dagster import DagsterConfigMappingFunctionError
 
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.store import DashboardStore
 from tests.dashboard.team_setup import PRODUCT, act, audit, seed_teams
 from tests.pipelines.sync_harness import failure_messages
 

@@ -4,7 +4,7 @@ are covered on both databases in test_team_seats.py and test_team_changes.py).""
 
 import pytest
 
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.store import DashboardStore
 from tests.dashboard.team_setup import PRODUCT, act, audit, seed_teams
 from tests.pipelines.sync_harness import failure_messages
 

@@ -6,7 +6,7 @@ has b and c (enrolled); each bought 5 seats of the course and 5 of a bundle.
 
 import pytest
 
-from resources.dashboard_seats import recalculate_seat_usage
+from resources.dashboard.seats import recalculate_seat_usage
 from tests.dashboard.seed import DAY, NOW
 from tests.dashboard.team_setup import PRODUCT, act, audit, overview_after, seats_bought, seed_teams
 from tests.dashboard.test_seat_usage import COURSE

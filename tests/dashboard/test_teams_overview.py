@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from dagster import materialize
 
-from assets.dashboard import seat_usage, teams_overview
-from resources.dashboard_store import DashboardStore
+from assets.dashboard.derived import seat_usage, teams_overview
+from resources.dashboard.store import DashboardStore
 from tests.dashboard.seed import DAY, NOW, enrollment, put
 from tests.dashboard.test_seat_usage import COURSE_ID, seed
 

@@ -4,7 +4,7 @@ import pytest
 from dagster import AssetKey, DagsterConfigMappingFunctionError, Definitions, asset
 
 from assets.conventions import OWNER
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.store import DashboardStore
 from schemas.dashboard import normalised
 from tests.dashboard.conftest import tools_definitions
 from tests.dashboard.site_helpers import launch, materialized, synced

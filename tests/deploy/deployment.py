@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
-from pipelines.deploy_probes import webserver_is_answering
-from pipelines.site import demo_environment
+from pipelines.commands.demo_site import demo_environment
+from pipelines.commands.deploy_probes import webserver_is_answering
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.process_tree import ctrl_c_unless_exited, make

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.deploy_probes import port_is_free
+from pipelines.commands.deploy_probes import port_is_free
 from tests.deploy.deployment import free_port, running_deployment
 from tests.process_tree import STOPS, Stop, unnamed
 from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from pipelines.deploy_databases import ensure_database
-from pipelines.deploy_settings import Addresses, deployment_environment, prepare_home
+from pipelines.commands.deploy_databases import ensure_database
+from pipelines.commands.deploy_settings import Addresses, deployment_environment, prepare_home
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESSES = Addresses(host="127.0.0.1", webserver_port=3000, code_server_port=4266)

@@ -11,9 +11,9 @@ from dagster import AssetsDefinition, DagsterInstance
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 
 from assets.conventions import THINKIFIC_POOL
+from pipelines.commands.deploy import dagster_command
+from pipelines.commands.deploy_settings import prepare_home
 from pipelines.definitions import defs
-from pipelines.deploy import dagster_command
-from pipelines.deploy_settings import prepare_home
 from tests.deploy.deployment import instance_database_env
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import process_groups
-from pipelines.process_groups import KILL_TIMEOUT_SECONDS, STOP_TIMEOUT_SECONDS, watch
-from pipelines.supervisor import ChildExited, Supervisor
+from pipelines.commands import process_groups
+from pipelines.commands.process_groups import KILL_TIMEOUT_SECONDS, STOP_TIMEOUT_SECONDS, watch
+from pipelines.commands.supervisor import ChildExited, Supervisor
 from tests.process_tree import process_tree, running, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_a_child_that_exits_ends_the_supervision_with_its_status(tmp_path):
 
 SUPERVISE = """
 import sys
-from pipelines.supervisor import Supervisor
+from pipelines.commands.supervisor import Supervisor
 with Supervisor(cwd=".") as supervisor:
     supervisor.start("child", sys.argv[1:])
     print("ready", flush=True)

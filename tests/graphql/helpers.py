@@ -4,7 +4,7 @@ from typing import Any
 
 import requests
 
-from resources.thinkific import ThinkificGraphQLClient, ThinkificResource
+from resources.thinkific.resource import ThinkificGraphQLClient, ThinkificResource
 from simulator import SimulatorServer
 
 REQUEST_TIMEOUT_SECONDS = 10

@@ -3,16 +3,19 @@
 import dagster as dg
 import pandas as pd
 
-from assets.thinkific import courses, users
-from assets.thinkific_graphql import (
+from assets.thinkific.checks import thinkific_graphql_checks
+from assets.thinkific.graphql import (
     CERTIFICATES,
     QUIZ_RESULTS,
     certificates_and_quiz_results,
     refresh_run_config,
 )
-from assets.thinkific_graphql_checks import thinkific_graphql_checks
+from assets.thinkific.rest import asset_of
 from schemas.thinkific import to_frame
 from tests.graphql.helpers import LEARNING_SITE, graphql_resource
+
+users = asset_of("users")
+courses = asset_of("courses")
 
 ROOMY_BUDGET = {"graphql_points_per_minute": 100_000}
 """Real-time runs: a budget no small site exhausts (pacing is proven on the simulated clock)."""

@@ -5,11 +5,11 @@ import traceback
 
 import pytest
 
-from resources.thinkific import ThinkificAuthenticationError, ThinkificError
-from resources.thinkific_graphql_errors import (
+from resources.thinkific.graphql_errors import (
     ThinkificGraphQLQueryError,
     ThinkificPartialAnswerError,
 )
+from resources.thinkific.resource import ThinkificAuthenticationError, ThinkificError
 from simulator import Fault
 from tests.graphql.helpers import graphql_client, post
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from resources.graphql_budget import CostBudget
+from resources.thinkific.graphql_budget import CostBudget
 
 START = datetime(2027, 1, 15, 8, 0, tzinfo=UTC).timestamp()
 

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pandas as pd
 
-from resources.thinkific_learning import (
+from resources.thinkific.learning_queries import (
     CERTIFICATES_PER_COURSE,
     certificate_pages,
     quiz_result_pages,

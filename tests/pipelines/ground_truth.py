@@ -3,28 +3,24 @@
 import pandas as pd
 
 from resources.warehouse import WarehouseResource
-from schemas.thinkific import TABLES, to_frame
-
-STREAMS = [
-    "users",
-    "groups",
-    "group_memberships",
-    "group_analysts",
-    "products",
-    "courses",
-    "bundles",
-    "enrollments",
-]
+from schemas.thinkific import STREAMS, TABLES, to_frame
+from schemas.thinkific.streams import Unpacked
 
 
 def expected_records(truth: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """Ground truth per warehouse table, including the link table unpacked from bundles."""
-    expected = {f"thinkific_{stream}": truth[stream] for stream in STREAMS}
-    expected["thinkific_bundle_courses"] = [
-        {"bundle_id": bundle["id"], "course_id": course_id}
-        for bundle in truth["bundles"]
-        for course_id in bundle["course_ids"]
-    ]
+    """Ground truth per warehouse table of every stream the REST sync loads: what the simulator
+    serves of each stream, and the rows of an unpacked stream unpacked from its source's."""
+    expected = {}
+    for stream in STREAMS:
+        read = stream.read
+        if isinstance(read, Unpacked):
+            expected[stream.table] = [
+                {read.source_column: record["id"], read.item_column: item}
+                for record in truth[read.source]
+                for item in record[read.array]
+            ]
+        elif not stream.graphql:
+            expected[stream.table] = truth[stream.name]
     return expected
 
 

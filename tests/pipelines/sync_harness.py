@@ -2,9 +2,9 @@
 
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 
-from assets.thinkific import thinkific_assets
-from assets.thinkific_checks import thinkific_checks
-from resources.thinkific import ThinkificResource
+from assets.thinkific.checks import thinkific_checks
+from assets.thinkific.rest import thinkific_assets
+from resources.thinkific.resource import ThinkificResource
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.site import DEMO_SITE
+from pipelines.commands.demo_site import DEMO_SITE
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth

@@ -16,7 +16,7 @@ from dagster._core.execution.api import create_execution_plan
 from dagster._core.execution.plan.plan import ExecutionPlan
 
 from pipelines.definitions import defs
-from pipelines.schedules import SYNC_JOB_NAME
+from pipelines.jobs.schedules import SYNC_JOB_NAME
 from simulator import SimulatorConfig, SimulatorServer
 
 JOBS = sorted(job.name for job in defs.resolve_all_job_defs() if len(job.graph.nodes) > 1)

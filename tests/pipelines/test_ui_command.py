@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from pipelines.commands.deploy_probes import port_is_free
 from pipelines.definitions import defs
-from pipelines.deploy_probes import port_is_free
 from tests.process_tree import STOPS, Stop, ctrl_c_unless_exited, make, unnamed
 from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync
 

@@ -1,8 +1,10 @@
-"""The table registry: keys, load kinds and array columns as the warehouse relies on them."""
+"""The stream registry and its tables: keys, incremental reads and array columns as the
+warehouse relies on them."""
 
 import pytest
 
-from schemas.thinkific import TABLES, get_table
+from schemas.thinkific import STREAMS, TABLES, get_table
+from schemas.thinkific.streams import Incremental
 
 ARRAY_FIELDS = {
     "thinkific_users": {"roles", "administered_course_ids", "custom_profile_fields"},
@@ -30,9 +32,12 @@ def test_array_fields_are_marked_as_json(table_name):
 
 
 def test_enrollments_load_incrementally_and_the_other_tables_by_snapshot():
-    assert {name: spec.load_kind for name, spec in TABLES.items()} == {
-        name: "incremental" if name == "thinkific_enrollments" else "snapshot" for name in TABLES
+    incremental = {stream.table: stream.incremental for stream in STREAMS if stream.incremental}
+
+    assert incremental == {
+        "thinkific_enrollments": Incremental("updated_at", "query[updated_on_or_after]")
     }
+    assert set(TABLES) == {stream.table for stream in STREAMS}
 
 
 def test_an_unknown_table_name_is_refused_with_the_known_names():

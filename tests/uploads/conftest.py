@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from resources.dashboard_store import DashboardStore
-from resources.uploads import UploadsResource
+from resources.dashboard.store import DashboardStore
+from resources.uploads.resource import UploadsResource
 from resources.warehouse import WarehouseResource
 from tests.uploads.seed import seed_thinkific
 

@@ -4,12 +4,13 @@ run in the run's own process, which saves the test a Python start-up per run."""
 
 from dagster import Definitions, in_process_executor
 
-from assets.uploads import upload_assets
-from pipelines.upload_sensor import build_upload_sensor
-from resources.notifications import NotificationResource
-from resources.thinkific import ThinkificResource
-from resources.uploads import uploads_resource
-from resources.warehouse import WarehouseResource, warehouse_url_from_env
+from assets.uploads.files import upload_assets
+from pipelines.sensors.uploads import build_upload_sensor
+from resources.dashboard.notifications import NotificationResource
+from resources.thinkific.resource import ThinkificResource
+from resources.uploads.resource import uploads_resource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import warehouse_url_from_env
 
 defs = Definitions(
     assets=upload_assets,

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 
-from resources.upload_reading import DELIMITERS, candidate_encodings
+from resources.uploads.reading import DELIMITERS, candidate_encodings
 from schemas.uploads import USER_CSV, header_key
 
 HELP_PAGE = {

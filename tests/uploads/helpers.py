@@ -7,11 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from resources.dashboard_store import DashboardStore
-from resources.team_changes import archive
-from resources.upload_files import report_path
-from resources.upload_processing import Mode, Outcome, UploadJob, process_upload
-from resources.upload_reading import Limits
+from resources.dashboard.store import DashboardStore
+from resources.dashboard.team_changes import archive
+from resources.uploads.files import report_path
+from resources.uploads.processing import Mode, Outcome, UploadJob, process_upload
+from resources.uploads.reading import Limits
 from schemas.uploads import USER_CSV, UploadFormat
 
 LIMITS = Limits(max_bytes=10_000_000, max_rows=1_000, chunk_rows=1_000)

@@ -13,13 +13,13 @@ from dagster import (
     materialize,
 )
 
-from assets.dashboard_audit import AUDIT_LOG_KEY
-from assets.uploads import PARTITIONS, upload_assets, upload_key
-from resources.dashboard_store import DashboardStore
-from resources.notifications import NotificationResource
-from resources.thinkific import ThinkificResource
-from resources.upload_files import partition_key, report_path, sha256_of
-from resources.uploads import UploadsResource
+from assets.dashboard.audit import AUDIT_LOG_KEY
+from assets.uploads.files import PARTITIONS, upload_assets, upload_key
+from resources.dashboard.notifications import NotificationResource
+from resources.dashboard.store import DashboardStore
+from resources.thinkific.resource import ThinkificResource
+from resources.uploads.files import partition_key, report_path, sha256_of
+from resources.uploads.resource import UploadsResource
 from resources.warehouse import WarehouseResource
 from schemas.uploads import GROUP_MATCHING, SEAT_ALLOCATIONS, USER_CSV, UploadFormat
 from tests.uploads.helpers import count, create_teams, drop, rows

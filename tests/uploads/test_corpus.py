@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from resources.dashboard_store import DashboardStore
-from resources.upload_files import report_path
-from resources.upload_reading import Limits
-from resources.upload_report import FORMULA_STARTS
+from resources.dashboard.store import DashboardStore
+from resources.uploads.files import report_path
+from resources.uploads.reading import Limits
+from resources.uploads.report import FORMULA_STARTS
 from schemas.uploads import UPLOAD_FORMATS
 from tests.uploads.help_page_headers import respelled
 from tests.uploads.helpers import LIMITS, count, create_teams, report_lines, rows, run

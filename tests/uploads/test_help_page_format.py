@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from resources.dashboard_store import DashboardStore
-from resources.upload_reading import Limits, UploadRejected, inspect
-from resources.uploads import PROJECT_ROOT
+from resources.dashboard.store import DashboardStore
+from resources.uploads.reading import Limits, UploadRejected, inspect
+from resources.uploads.resource import PROJECT_ROOT
 from schemas.uploads import USER_CSV, header_key
 from tests.uploads.helpers import LIMITS, count, drop, rows, run
 

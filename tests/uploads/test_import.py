@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from resources.dashboard_outbox import Template
-from resources.dashboard_store import DashboardStore
-from resources.upload_users import StagedUsers
+from resources.dashboard.outbox import Template
+from resources.dashboard.store import DashboardStore
+from resources.uploads.users import StagedUsers
 from schemas.uploads import GROUP_MATCHING
 from tests.uploads.helpers import count, drop, rows, run
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from resources.upload_files import (
+from resources.uploads.files import (
     hostile_name_reason,
     is_upload,
     locate,
@@ -13,7 +13,7 @@ from resources.upload_files import (
     quarantine,
     sha256_of,
 )
-from resources.upload_report import Report, neutralise, neutralised, problem_frame
+from resources.uploads.report import Report, neutralise, neutralised, problem_frame
 from tests.uploads.helpers import drop
 
 SHA = "0123456789abcdef" * 4

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from resources.upload_pipeline import in_order
+from resources.uploads.pipeline import in_order
 
 
 def connection(dialect: str) -> Any:

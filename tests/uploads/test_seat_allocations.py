@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from resources.dashboard_overview import recalculate_overview
-from resources.dashboard_seats import recalculate_seat_usage
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.overview import recalculate_overview
+from resources.dashboard.seats import recalculate_seat_usage
+from resources.dashboard.store import DashboardStore
 from schemas.uploads import SEAT_ALLOCATIONS
 from tests.uploads.helpers import AT, count, create_teams, drop, report_lines, rows, run
 

@@ -14,15 +14,15 @@ from dagster import (
     build_run_status_sensor_context,
 )
 
-from assets.dashboard import dashboard_checks, seat_usage, teams_overview
-from assets.uploads import PARTITIONS, upload_assets, upload_key
-from pipelines.team_refresh_sensor import seats_after_team_action
-from pipelines.tools_jobs import recalculate_seats
-from resources.dashboard_store import DashboardStore
-from resources.notifications import NotificationResource
-from resources.thinkific import ThinkificResource
-from resources.upload_files import partition_key, sha256_of
-from resources.uploads import UploadsResource
+from assets.dashboard.derived import dashboard_checks, seat_usage, teams_overview
+from assets.uploads.files import PARTITIONS, upload_assets, upload_key
+from pipelines.jobs.tools import recalculate_seats
+from pipelines.sensors.team_refresh import seats_after_team_action
+from resources.dashboard.notifications import NotificationResource
+from resources.dashboard.store import DashboardStore
+from resources.thinkific.resource import ThinkificResource
+from resources.uploads.files import partition_key, sha256_of
+from resources.uploads.resource import UploadsResource
 from schemas.uploads import SEAT_ALLOCATIONS, USER_CSV, UploadFormat
 from tests.uploads.helpers import create_teams, drop, rows
 

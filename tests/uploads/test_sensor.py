@@ -17,10 +17,10 @@ from dagster import (
     build_sensor_context,
 )
 
-from assets.uploads import PARTITIONS
-from pipelines import upload_sensor as sensor_module
-from pipelines.upload_sensor import DAY_SECONDS, upload_sensor
-from resources.uploads import UploadsResource
+from assets.uploads.files import PARTITIONS
+from pipelines.sensors import uploads as sensor_module
+from pipelines.sensors.uploads import DAY_SECONDS, upload_sensor
+from resources.uploads.resource import UploadsResource
 from tests.uploads.helpers import drop
 
 USERS = PARTITIONS["user_csv"].name

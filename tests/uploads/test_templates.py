@@ -3,8 +3,8 @@ every column in the header, every example row valid."""
 
 import pytest
 
-from resources.upload_reading import inspect, read_rows
-from resources.uploads import PROJECT_ROOT
+from resources.uploads.reading import inspect, read_rows
+from resources.uploads.resource import PROJECT_ROOT
 from schemas.uploads import UPLOAD_FORMATS, UploadFormat
 from tests.uploads.helpers import LIMITS
 

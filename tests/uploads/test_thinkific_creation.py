@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from resources.dashboard_store import DashboardStore
+from resources.dashboard.store import DashboardStore
 from simulator import SimulatorServer
 from tests.pipelines.sync_harness import thinkific_for
 from tests.uploads.helpers import drop, report_lines, rows, run

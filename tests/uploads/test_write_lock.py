@@ -4,8 +4,8 @@
 import pytest
 import sqlalchemy as sa
 
-from resources.dashboard_store import DashboardStore
-from resources.upload_staging import lock_for_writing
+from resources.dashboard.store import DashboardStore
+from resources.uploads.staging import lock_for_writing
 from resources.warehouse import WarehouseResource
 from tests.uploads.helpers import AT
 

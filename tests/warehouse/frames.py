@@ -3,7 +3,8 @@
 import pandas as pd
 import sqlalchemy as sa
 
-from resources.warehouse import SYNC_STATE_TABLE, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.ddl import SYNC_STATE_TABLE
 from schemas.thinkific import to_frame
 
 

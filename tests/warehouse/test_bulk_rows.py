@@ -1,11 +1,11 @@
-"""Bulk loads hand the drivers values converted column by column (`resources.warehouse_rows`):
+"""Bulk loads hand the drivers values converted column by column (`resources.warehouse.rows`):
 every kind of value, and every kind of null, comes back as it went in, on either database."""
 
 import pandas as pd
 import pytest
 
-from resources.warehouse import LoadResult
-from resources.warehouse_rows import batches, copy_text, copy_text_of_lists
+from resources.warehouse.merge import LoadResult
+from resources.warehouse.rows import batches, copy_text, copy_text_of_lists
 from schemas.thinkific import to_frame
 
 ENROLLMENTS = [
@@ -55,7 +55,7 @@ def test_a_snapshot_stages_the_same_values(warehouse):
 
 
 def test_loads_larger_than_a_batch_arrive_whole(warehouse, monkeypatch):
-    monkeypatch.setattr("resources.warehouse.LOAD_BATCH_ROWS", 7)
+    monkeypatch.setattr("resources.warehouse.merge.LOAD_BATCH_ROWS", 7)
     frame = to_frame(
         "thinkific_enrollments",
         [{"id": n, "user_id": n, "course_id": 1, "user_email": f"{n}@x.io"} for n in range(50)],

@@ -4,11 +4,11 @@ import traceback
 
 import pytest
 
-from resources.warehouse import (
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import (
     PROJECT_ROOT,
     SQLITE_BUSY_TIMEOUT_MS,
     WarehouseError,
-    WarehouseResource,
     default_warehouse_url,
     warehouse_url_from_env,
 )

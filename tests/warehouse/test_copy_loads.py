@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse import LoadResult, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.merge import LoadResult
 from tests.warehouse.frames import emails, users
 
 AWKWARD_TEXT = {

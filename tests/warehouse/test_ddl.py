@@ -3,7 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse import DELETED_AT, WarehouseResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.ddl import DELETED_AT
 from schemas.thinkific import TABLES
 from tests.warehouse.frames import table_names, users
 

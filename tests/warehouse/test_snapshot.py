@@ -4,7 +4,8 @@ import gc
 
 import pytest
 
-from resources.warehouse import LoadResult, WarehouseError
+from resources.warehouse.engine import WarehouseError
+from resources.warehouse.merge import LoadResult
 from schemas.thinkific import to_frame
 from tests.warehouse.frames import emails, table_names, users
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from resources.warehouse import LoadResult
-from resources.warehouse_rows import plain_records
+from resources.warehouse.merge import LoadResult
+from resources.warehouse.rows import plain_records
 from schemas.thinkific import to_frame
 from tests.warehouse.frames import emails, table_names, users
 

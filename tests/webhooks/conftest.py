@@ -12,7 +12,7 @@ import uvicorn
 
 from receiver.app import WEBHOOK_PATH, create_app
 from resources.warehouse import WarehouseResource
-from resources.webhook_store import StoredEvent, WebhookStore
+from resources.webhooks.store import StoredEvent, WebhookStore
 from simulator import SimulatorConfig, SimulatorServer
 from simulator.webhook_events import WebhookEvents
 from simulator.webhooks import SIGNATURE_HEADER, sign

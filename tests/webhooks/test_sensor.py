@@ -6,15 +6,18 @@ import json
 import dagster as dg
 import pandas as pd
 
-from assets.thinkific import enrollments, users
-from assets.thinkific_graphql import CERTIFICATES, QUIZ_RESULTS, certificates_and_quiz_results
-from pipelines.webhook_sensor import ENROLLMENTS, USERS, thinkific_webhook_events
+from assets.thinkific.graphql import CERTIFICATES, QUIZ_RESULTS, certificates_and_quiz_results
+from assets.thinkific.rest import asset_of
+from pipelines.sensors.webhooks import ENROLLMENTS, USERS, thinkific_webhook_events
 from receiver.envelope import event_record
-from resources.thinkific import ThinkificResource
-from resources.webhook_store import WebhookStore
+from resources.thinkific.resource import ThinkificResource
+from resources.webhooks.store import WebhookStore
 from schemas.thinkific import to_frame
 from simulator.webhook_events import WebhookEvents
 from tests.graphql.helpers import LEARNING_SITE, graphql_resource
+
+users = asset_of("users")
+enrollments = asset_of("enrollments")
 
 THINKIFIC_ELSEWHERE = ThinkificResource(api_key="k", subdomain="s")
 """Loading definitions calls no API."""

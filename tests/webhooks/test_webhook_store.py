@@ -4,7 +4,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 from resources.warehouse import WarehouseResource
-from resources.webhook_store import WebhookStore
+from resources.webhooks.store import WebhookStore
 
 RECEIVED = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 

@@ -1,0 +1,135 @@
+"""The GraphQL assets: every stream of the registry read over GraphQL (certificates and quiz
+results), from one multi-asset step.
+
+What the API allows, and so how each table is loaded (see `resources.thinkific.learning_queries`):
+
+- Neither certificates nor quiz submissions can be filtered by date, so the nightly run takes a
+  complete snapshot of each: rows that disappeared get `deleted_at`.
+- Certificates can be read per user (`userByEmail`), and quiz submissions filtered by user: the
+  webhook sensor asks for just the users its new events name (run config below), and those
+  rows are upserted without deleting anything.
+
+All come from one step so that one client keeps one cost budget (2,000 points a minute per
+site): two steps run as two processes could not share it. Without THINKIFIC_ACCESS_TOKEN the
+step still succeeds but materialises nothing: each asset gets an observation saying why, the run
+log a warning, and the rest of the sync carries on.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetObservation,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+    multi_asset,
+)
+from pydantic import Field
+
+from assets.conventions import NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP, THINKIFIC_POOL
+from assets.failures import with_known_failures
+from assets.thinkific.checks import primary_key_spec, with_primary_key_check
+from resources.extraction.engine import load, refresh
+from resources.extraction.metadata import graphql_metadata
+from resources.extraction.plan import graphql_read
+from resources.thinkific import ThinkificResource
+from resources.warehouse import WarehouseResource
+from schemas.thinkific import STREAMS, stream_of
+from schemas.thinkific.streams import GraphQLConnection, Stream
+
+CERTIFICATES = AssetKey([THINKIFIC_GROUP, "certificates"])
+QUIZ_RESULTS = AssetKey([THINKIFIC_GROUP, "quiz_results"])
+KINDS = {"thinkific", "python", "sql"}
+NOT_MATERIALISED_REASON = (
+    "Not materialised: THINKIFIC_ACCESS_TOKEN is not set. Certificates and quiz results come only "
+    "from Thinkific's GraphQL API, which takes an API access token (Thinkific admin → Settings "
+    "→ Code & analytics → API access tokens); set it to sync them. Every other table syncs "
+    "without it."
+)
+
+
+class LearningRecordsConfig(Config):
+    """Left empty (the nightly run), each selected table is loaded as a complete snapshot."""
+
+    certificate_user_emails: list[str] = Field(
+        default_factory=list,
+        description="Only refresh (upsert) these users' certificates; nothing is deleted.",
+    )
+    quiz_user_ids: list[int] = Field(
+        default_factory=list,
+        description="Only refresh (upsert) these users' quiz results; nothing is deleted.",
+    )
+
+    def users(self, stream: Stream) -> Sequence[Any]:
+        """The users a targeted refresh of the stream names (by its `refresh_by`), if any."""
+        assert isinstance(stream.read, GraphQLConnection)
+        if stream.read.refresh_by == "email":
+            return self.certificate_user_emails
+        return self.quiz_user_ids
+
+
+GRAPHQL_STREAMS = [stream for stream in STREAMS if stream.graphql]
+
+
+def _spec(stream: Stream) -> AssetSpec:
+    return AssetSpec(
+        AssetKey([THINKIFIC_GROUP, stream.name]),
+        description=stream.description,
+        group_name=THINKIFIC_GROUP,
+        kinds=KINDS,
+        owners=[OWNER],
+        skippable=True,
+        freshness_policy=NIGHTLY_FRESHNESS,
+    )
+
+
+@multi_asset(
+    specs=[_spec(stream) for stream in GRAPHQL_STREAMS],
+    check_specs=[primary_key_spec(stream.name) for stream in GRAPHQL_STREAMS],
+    can_subset=True,
+    pool=THINKIFIC_POOL,
+)
+@with_known_failures
+def certificates_and_quiz_results(
+    context: AssetExecutionContext,
+    config: LearningRecordsConfig,
+    thinkific: ThinkificResource,
+    warehouse: WarehouseResource,
+) -> Iterator[MaterializeResult | AssetObservation]:
+    selected = sorted(context.selected_asset_keys, key=lambda key: key.to_user_string())
+    if not thinkific.access_token:
+        context.log.warning(NOT_MATERIALISED_REASON)
+        for key in selected:
+            yield AssetObservation(
+                key,
+                description=NOT_MATERIALISED_REASON,
+                metadata={"skipped_because": NOT_MATERIALISED_REASON},
+            )
+        return
+    client = thinkific.get_graphql_client(context.log)
+    for key in selected:
+        stream = stream_of(key.path[-1])
+        users = config.users(stream)
+        before = client.stats
+        read = graphql_read(stream, client, users)
+        if users:
+            metadata = refresh(warehouse, stream.table, [read])
+        else:
+            metadata = load(warehouse, stream.table, [read], log=context.log)
+        metadata |= {
+            "load": f"refresh of {len(users)} users" if users else "complete snapshot",
+            **graphql_metadata(client.stats.since(before)),
+        }
+        result = MaterializeResult(asset_key=key, metadata=metadata)
+        yield with_primary_key_check(result, warehouse, stream.name)
+
+
+def refresh_run_config(certificate_user_emails: list[str], quiz_user_ids: list[int]) -> dict:
+    """Run config for a targeted refresh of these users (what the webhook sensor requests)."""
+    config = LearningRecordsConfig(
+        certificate_user_emails=certificate_user_emails, quiz_user_ids=quiz_user_ids
+    )
+    return {"ops": {certificates_and_quiz_results.node_def.name: {"config": config.model_dump()}}}

@@ -1,0 +1,181 @@
+"""Team mapping: dashboard users linked to Thinkific users, and memberships derived from groups.
+
+Everything is one set-based statement per step (INSERT ... SELECT, UPDATE ... FROM, DELETE ...
+WHERE NOT EXISTS), run in one transaction, so the work grows with the join, not with round
+trips. Only memberships whose source is `group_matching` are derived; the other sources are
+the admin's and are never touched here.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from resources.dashboard.sql import insert_from, live, normalised
+from resources.dashboard.store import DashboardStore
+
+GROUP_MATCHING = "group_matching"
+MANAGER, MEMBER = "manager", "member"
+
+
+@dataclass(frozen=True)
+class MappingResult:
+    users_created: int
+    users_linked: int
+    members_added: int
+    roles_changed: int
+    members_removed: int
+
+
+def link_thinkific_users(connection: sa.Connection, store: DashboardStore) -> int:
+    """Sets each dashboard user's Thinkific user id from the live Thinkific user with the same
+    normalised email (null when there is none); returns how many links changed."""
+    users, thinkific = store.table("dashboard_users"), store.table("thinkific_users")
+    by_email = (
+        sa.select(
+            normalised(thinkific.c.email).label("email"), sa.func.max(thinkific.c.id).label("id")
+        )
+        .where(live(thinkific))
+        .group_by(normalised(thinkific.c.email))
+        .subquery("by_email")
+    )
+    linked = connection.execute(
+        sa.update(users)
+        .values(thinkific_user_id=by_email.c.id)
+        .where(
+            users.c.email == by_email.c.email,
+            users.c.thinkific_user_id.is_distinct_from(by_email.c.id),
+        )
+    ).rowcount
+    still_there = (
+        sa.select(1)
+        .where(
+            thinkific.c.id == users.c.thinkific_user_id,
+            live(thinkific),
+            normalised(thinkific.c.email) == users.c.email,
+        )
+        .exists()
+    )
+    unlinked = connection.execute(
+        sa.update(users)
+        .values(thinkific_user_id=None)
+        .where(users.c.thinkific_user_id.is_not(None), ~still_there)
+    ).rowcount
+    return linked + unlinked
+
+
+def _derived_memberships(store: DashboardStore) -> sa.Subquery:
+    """(team, email, role, thinkific_user_id) from group mappings: a mapped group's members
+    with the mapping's role, its analysts as managers; manager wins over member."""
+    mappings, teams = store.table("dashboard_group_mappings"), store.table("dashboard_teams")
+    groups, thinkific = store.table("thinkific_groups"), store.table("thinkific_users")
+
+    def through(pairs: sa.Table, role: sa.ColumnElement[str]) -> sa.Select:
+        return (
+            sa.select(
+                mappings.c.team,
+                normalised(thinkific.c.email).label("email"),
+                role.label("role"),
+                thinkific.c.id.label("thinkific_user_id"),
+            )
+            .join(teams, teams.c.team == mappings.c.team)
+            .join(groups, groups.c.id == mappings.c.group_id)
+            .join(pairs, pairs.c.group_id == mappings.c.group_id)
+            .join(thinkific, thinkific.c.id == pairs.c.user_id)
+            .where(live(groups), live(pairs), live(thinkific))
+        )
+
+    both = sa.union_all(
+        through(store.table("thinkific_group_memberships"), mappings.c.role),
+        through(store.table("thinkific_group_analysts"), sa.literal(MANAGER)),
+    ).subquery("pairs")
+    return (
+        sa.select(
+            both.c.team,
+            both.c.email,
+            sa.case(
+                (sa.func.max(sa.case((both.c.role == MANAGER, 1), else_=0)) == 1, MANAGER),
+                else_=MEMBER,
+            ).label("role"),
+            sa.func.max(both.c.thinkific_user_id).label("thinkific_user_id"),
+        )
+        .group_by(both.c.team, both.c.email)
+        .subquery("derived")
+    )
+
+
+def _staged(connection: sa.Connection, store: DashboardStore) -> sa.Table:
+    """The derived memberships in a temporary table with a key, so the statements below join
+    an index instead of recomputing the union each time."""
+    staged = sa.Table(
+        "dashboard_team_members__derived",
+        sa.MetaData(),
+        sa.Column("team", sa.Text, primary_key=True),
+        sa.Column("email", sa.Text, primary_key=True),
+        sa.Column("role", sa.Text, nullable=False),
+        sa.Column("thinkific_user_id", sa.BigInteger, nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+    staged.drop(connection, checkfirst=True)
+    staged.create(connection)
+    derived = _derived_memberships(store)
+    connection.execute(insert_from(connection, staged, sa.select(derived)))
+    return staged
+
+
+def map_teams(store: DashboardStore, at: dt.datetime, run_id: str) -> MappingResult:
+    """Links users, then makes the `group_matching` memberships equal to what the mappings
+    derive: new users and memberships added, roles updated, memberships no longer derived
+    removed. One transaction."""
+    users, members = store.table("dashboard_users"), store.table("dashboard_team_members")
+    thinkific = store.table("thinkific_users")
+    with store.transaction() as connection:
+        linked = link_thinkific_users(connection, store)
+        staged = _staged(connection, store)
+        new_users = (
+            sa.select(
+                staged.c.email,
+                thinkific.c.first_name,
+                thinkific.c.last_name,
+                staged.c.thinkific_user_id,
+                sa.literal(at, sa.DateTime(timezone=True)).label("created_at"),
+                sa.literal(run_id).label("created_by_run"),
+            )
+            .join(thinkific, thinkific.c.id == staged.c.thinkific_user_id)
+            .distinct()
+        )
+        created = connection.execute(
+            insert_from(connection, users, new_users).on_conflict_do_nothing(
+                index_elements=["email"]
+            )
+        ).rowcount
+        same_membership = sa.and_(
+            staged.c.team == members.c.team, staged.c.email == members.c.email
+        )
+        roles_changed = connection.execute(
+            sa.update(members)
+            .values(role=staged.c.role)
+            .where(
+                same_membership, members.c.source == GROUP_MATCHING, members.c.role != staged.c.role
+            )
+        ).rowcount
+        new_members = sa.select(
+            staged.c.team,
+            staged.c.email,
+            staged.c.role,
+            sa.literal(GROUP_MATCHING).label("source"),
+            sa.literal(at, sa.DateTime(timezone=True)).label("joined_at"),
+        )
+        added = connection.execute(
+            insert_from(connection, members, new_members).on_conflict_do_nothing(
+                index_elements=["team", "email"]
+            )
+        ).rowcount
+        removed = connection.execute(
+            sa.delete(members).where(
+                members.c.source == GROUP_MATCHING,
+                ~sa.select(1).where(same_membership).exists(),
+            )
+        ).rowcount
+        staged.drop(connection)
+    return MappingResult(created, linked, added, roles_changed, removed)

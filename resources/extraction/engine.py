@@ -1,0 +1,178 @@
+"""The one load engine: reads of one stream, page by page, into its warehouse table.
+
+Every stream loads the same way, whatever it reads (`resources.extraction.reads`: REST list
+endpoints, single GETs, GraphQL connections): each page is validated against the table's model,
+staged in the warehouse together with a checkpoint, and the read is committed in one transaction.
+Only what the reads are differs between streams; `resources.extraction.plan` builds them from
+the stream registry.
+
+Crash safety: each staged page and the checkpoint that covers it are committed together, so a
+rerun after a crash resumes after the last staged page (reads that can start at a page); the
+target table changes only in the final commit. Completeness: a read is complete when no read's
+`total_items` moved while it was paged and the distinct rows staged equal the rows the reads
+announced. Only a complete read may mark absent rows deleted (`deleted_at`) or advance a
+watermark; an incomplete one still loads what it read, and the next run reads again.
+"""
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import closing, nullcontext
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from resources.crash_points import crash_point
+from resources.extraction.metadata import load_metadata
+from resources.extraction.prefetch import prefetched
+from resources.extraction.reads import Page, Read, Records
+from resources.warehouse import WarehouseResource
+from resources.warehouse.snapshot import SnapshotLoader
+from schemas.tables import TableSpec, records_to_frame
+
+
+@dataclass
+class ReadProgress:
+    """How far a load got: the checkpoint staged with every page (`listing`: which read)."""
+
+    fingerprint: str
+    listing: int = 0
+    page: int = 1
+    listing_total: int | None = None
+    listing_rows: int = 0
+    announced_rows: int = 0
+    drifted: bool = False
+
+    def finish_listing(self, rows: int) -> None:
+        self.announced_rows += self.listing_total if self.listing_total is not None else rows
+        self.listing, self.page, self.listing_total, self.listing_rows = (
+            self.listing + 1,
+            1,
+            None,
+            0,
+        )
+
+
+def _fingerprint(reads: Sequence[Read]) -> str:
+    """Identifies what is being read, so a checkpoint is only resumed by the same reads."""
+    described = [read.identity for read in reads]
+    return hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()[:16]
+
+
+class _Stager:
+    """Stages the pages of one load's reads, keeping its `ReadProgress` with each page."""
+
+    def __init__(
+        self, load: SnapshotLoader, spec: TableSpec, progress: ReadProgress, checkpoints: bool
+    ) -> None:
+        self.load, self.spec, self.progress, self.checkpoints = load, spec, progress, checkpoints
+
+    def stage(self, records: Records) -> None:
+        checkpoint = asdict(self.progress) if self.checkpoints else None
+        self.load.append(records_to_frame(self.spec, records), checkpoint=checkpoint)
+
+    def read(self, read: Read, log: Any) -> None:
+        """Stage every remaining page of one read, each with the checkpoint that covers it."""
+        table, progress = self.spec.name, self.progress
+        pages = read.pages(progress.page, progress.listing_rows)
+        if not read.paginated:
+            (page,) = pages
+            crash_point("page_fetched", table)
+            progress.finish_listing(page.read_rows)
+            self.stage(page.records)
+            crash_point("page_staged", table)
+            return
+        with closing(prefetched(pages)) if read.read_ahead else nullcontext(pages) as stream:
+            for page in stream:
+                crash_point("page_fetched", table)
+                _note_total(progress, page, read.label, log)
+                progress.listing_rows += page.read_rows
+                progress.page = page.number + 1
+                self.stage(page.records)
+                crash_point("page_staged", table)
+        progress.finish_listing(progress.listing_rows)
+        self.stage([])
+
+
+def _note_total(progress: ReadProgress, page: Page, label: str, log: Any) -> None:
+    total = page.total_items
+    if progress.listing_total is None:
+        progress.listing_total = total
+    elif total != progress.listing_total:
+        log.warning(
+            f"{label}: {progress.listing_total} rows became {total} while paging; this read "
+            "will not delete anything or advance a watermark"
+        )
+        progress.drifted = True
+
+
+def load(
+    warehouse: WarehouseResource,
+    table: str,
+    reads: Sequence[Read],
+    *,
+    log: Any,
+    incremental: bool = False,
+) -> dict[str, Any]:
+    """Read every read into `table`, resuming an interrupted load of the same reads where they
+    can resume; the load's metadata.
+
+    A full load (`incremental=False`) is a snapshot: when complete, live rows it did not see
+    are marked deleted. An incremental load only upserts. Either advances the table's
+    watermark (its highest `updated_at`, where it has one) only when complete.
+    """
+    started = time.monotonic()
+    spec = warehouse.spec(table)
+    resumable = all(read.resumable for read in reads)
+    fingerprint = _fingerprint(reads)
+    with warehouse.snapshot(table, resumable=resumable) as loader:
+        saved = loader.checkpoint
+        resumed = bool(saved and saved.get("fingerprint") == fingerprint)
+        if resumed:
+            progress = ReadProgress(**saved)
+            log.info(
+                f"{table}: resuming an interrupted read at listing {progress.listing + 1} of "
+                f"{len(reads)}, page {progress.page}"
+            )
+        else:
+            if resumable:
+                loader.restart()
+            progress = ReadProgress(fingerprint)
+        stager = _Stager(loader, spec, progress, checkpoints=resumable)
+        for read in reads[progress.listing :]:
+            stager.read(read, log)
+        staged = loader.staged_rows()
+        complete = not progress.drifted and staged == progress.announced_rows
+        if not complete and not progress.drifted:
+            log.warning(
+                f"{table}: read {staged} distinct rows where the listings announced "
+                f"{progress.announced_rows}; rows moved while paging. Nothing is deleted and the "
+                "watermark stays; the next run reads again."
+            )
+        crash_point("before_merge", table)
+        result = loader.commit(complete_snapshot=complete and not incremental, advance=complete)
+    return {
+        **load_metadata(warehouse, table, result, time.monotonic() - started),
+        "complete_read": complete,
+        "resumed": resumed,
+        "incremental": incremental,
+        **({"watermark": str(warehouse.watermark(table))} if incremental or complete else {}),
+    }
+
+
+def load_unpacked(warehouse: WarehouseResource, table: str, records: Records) -> dict[str, Any]:
+    """Load rows derived without an API call, as one complete snapshot; the load's metadata."""
+    started = time.monotonic()
+    with warehouse.snapshot(table) as loader:
+        loader.append(records_to_frame(warehouse.spec(table), records))
+        result = loader.commit()
+    return load_metadata(warehouse, table, result, time.monotonic() - started)
+
+
+def refresh(warehouse: WarehouseResource, table: str, reads: Iterable[Read]) -> dict[str, Any]:
+    """Upsert every row of the reads (some users' rows, say), deleting nothing; the metadata.
+    A failure while reading loads nothing."""
+    started = time.monotonic()
+    records = [row for read in reads for page in read.pages() for row in page.records]
+    result = warehouse.upsert(table, records_to_frame(warehouse.spec(table), records))
+    return load_metadata(warehouse, table, result, time.monotonic() - started)

@@ -1,0 +1,142 @@
+"""What the load engine reads: pages of rows, from a REST listing or a GraphQL connection.
+
+A `Read` is one source of pages for one table: a paginated REST list endpoint, one REST GET,
+or a GraphQL connection. Its pages carry the rows already shaped for the table (`Page.records`)
+and, where the source announces it, how many items the whole read holds (`total_items`): what
+the engine checks a read's completeness against. The engine (`resources.extraction.engine`)
+does the rest the same way for every read.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from resources.thinkific.client import ThinkificClient
+from resources.thinkific.errors import ThinkificNotFoundError
+
+Records = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a read: the rows for the table, its number (from 1), the items the source
+    answered on it (`read_rows`, what a resumed read counts from) and the total it announced."""
+
+    records: Records
+    number: int
+    read_rows: int
+    total_items: int | None = None
+
+
+class Read(Protocol):
+    """A source of pages for one table."""
+
+    @property
+    def label(self) -> str:
+        """Names the read in progress logs and warnings."""
+        ...
+
+    @property
+    def identity(self) -> list[Any]:
+        """What is read (path and parameters): a checkpoint is resumed only by the same reads."""
+        ...
+
+    @property
+    def paginated(self) -> bool:
+        """False for a read of one answer (a single GET)."""
+        ...
+
+    @property
+    def resumable(self) -> bool:
+        """A paginated read that can start again at a later page (`pages(first_page=...)`)."""
+        ...
+
+    @property
+    def read_ahead(self) -> bool:
+        """Fetch the next pages while the current one is staged (`prefetch.prefetched`)."""
+        ...
+
+    def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
+        """The pages from `first_page` on, `rows_before` rows having been read before it."""
+        ...
+
+
+def same_items(items: Any) -> Records:
+    return items
+
+
+@dataclass(frozen=True)
+class RestListing:
+    """A REST list endpoint (`paginated`), or one GET; `records` turns a page's items (or the
+    GET's answer) into rows of the table. A GET answered 404 (the record went while the sync
+    ran) gives no rows and a warning."""
+
+    client: ThinkificClient
+    path: str
+    label: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    records: Callable[[Any], Records] = same_items
+    paginated: bool = True
+    log: Any = None
+
+    @property
+    def identity(self) -> list[Any]:
+        return [self.path, sorted(self.params.items())]
+
+    @property
+    def resumable(self) -> bool:
+        return True
+
+    @property
+    def read_ahead(self) -> bool:
+        return self.paginated
+
+    def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
+        if not self.paginated:
+            yield self._single_page()
+            return
+        pages = self.client.iter_pages(
+            self.path,
+            dict(self.params),
+            stream=self.label,
+            first_page=first_page,
+            rows_before=rows_before,
+        )
+        for page in pages:
+            yield Page(self.records(page.items), page.number, len(page.items), page.total_items)
+
+    def _single_page(self) -> Page:
+        try:
+            records = self.records(self.client.get(self.path, dict(self.params)))
+        except ThinkificNotFoundError:
+            if self.log is not None:
+                self.log.warning(f"{self.label}: gone while the sync ran (404); skipped")
+            records = []
+        return Page(records, 1, len(records))
+
+
+@dataclass(frozen=True)
+class GraphQLRead:
+    """A GraphQL connection, as the lists of records its reader yields page by page (the nodes
+    as answered, which the table's model reads). Cursors cannot be resumed from a page number,
+    so an interrupted read starts again; no total is announced."""
+
+    label: str
+    reader: Callable[[], Iterable[Records]]
+    identity: list[Any] = field(default_factory=list)
+
+    @property
+    def paginated(self) -> bool:
+        return True
+
+    @property
+    def resumable(self) -> bool:
+        return False
+
+    @property
+    def read_ahead(self) -> bool:
+        return False
+
+    def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
+        for number, records in enumerate(self.reader(), start=1):
+            yield Page(records, number, len(records))

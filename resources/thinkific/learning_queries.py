@@ -1,0 +1,208 @@
+"""Certificates and quiz results from Thinkific's GraphQL API: the queries and how they page.
+
+What the API allows (contract §6) decides how each stream is read:
+
+- Certificates have no site-wide list and no date filter. All of them: page through every course
+  and each course's certificates. Some of them: per user, `userByEmail(email:)`.
+- Quiz submissions have one site-wide list, filterable by users, courses or groups, not by date.
+
+Page sizes keep every query under the 1,000-point cap and make points go as far as they can.
+By the contract's rules (objects 100, a connection `first` x one node's cost plus `pageInfo`,
+the sum / 100, rounded up):
+
+- course certificates: 3 + courses x (certificates + 1) points: 100 x 5 → 603. Five per course
+  keeps the many courses without certificates cheap; a course with more gets follow-up pages
+  of its own (2 + 1 x (100 + 1) → 103 points a hundred certificates).
+- a user's certificates: 3 + 100 x 2 → 203 points a hundred (each node asks for its course).
+- quiz submissions: 3 + 400 x 2 → 803 points for four hundred (each node has a quiz and a user).
+
+Records are the nodes as answered (camelCase, nested `user`/`course`/`quiz`), what
+`schemas.thinkific` reads; certificates read per course get that course as `course`.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from resources.thinkific.errors import ThinkificError
+from resources.thinkific.graphql import ThinkificGraphQLClient
+
+COURSES_PER_PAGE = 100
+CERTIFICATES_PER_COURSE = 5
+CERTIFICATES_PER_PAGE = 100
+QUIZ_SUBMISSIONS_PER_PAGE = 400
+USERS_PER_FILTER = 100
+
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+CERTIFICATE = """
+fragment Certificate on Certificate {
+  id credentialId issuedAt expiryDate pdfDownloadPath
+  user { id email firstName lastName }
+}
+"""
+COURSE_CERTIFICATES = f"""
+query CourseCertificates($courses: Int!, $after: String, $certificates: Int!) {{
+  site {{
+    courses(first: $courses, after: $after) {{
+      edges {{ cursor node {{ id name
+        certificates(first: $certificates) {{ nodes {{ ...Certificate }} {PAGE_INFO} }}
+      }} }}
+      {PAGE_INFO}
+    }}
+  }}
+}}
+{CERTIFICATE}"""
+MORE_COURSE_CERTIFICATES = f"""
+query MoreCourseCertificates($courseAfter: String, $after: String!, $certificates: Int!) {{
+  site {{
+    courses(first: 1, after: $courseAfter) {{ nodes {{ id name
+      certificates(first: $certificates, after: $after) {{ nodes {{ ...Certificate }} {PAGE_INFO} }}
+    }} }}
+  }}
+}}
+{CERTIFICATE}"""
+USER_CERTIFICATES = f"""
+query UserCertificates($email: String!, $after: String, $certificates: Int!) {{
+  userByEmail(email: $email) {{
+    certificates(first: $certificates, after: $after) {{
+      nodes {{ ...Certificate course {{ id name }} }}
+      {PAGE_INFO}
+    }}
+  }}
+}}
+{CERTIFICATE}"""
+QUIZ_SUBMISSIONS = f"""
+query QuizSubmissions($first: Int!, $after: String, $filter: QuizSubmissionFilter) {{
+  site {{
+    quizSubmissions(first: $first, after: $after, filter: $filter) {{
+      nodes {{
+        id attempts correctCount incorrectCount passed completedAt createdAt
+        quiz {{ id name passingScore }}
+        user {{ id email }}
+      }}
+      {PAGE_INFO}
+    }}
+  }}
+}}"""
+
+Records = list[dict[str, Any]]
+
+
+def _field(parent: Any, name: str, query: str) -> Any:
+    """A field an answer without errors must have; its absence is a shape error, not data."""
+    if not isinstance(parent, dict) or parent.get(name) is None:
+        raise ThinkificError(f"GraphQL {query}: the answer has no `{name}` where one was asked for")
+    return parent[name]
+
+
+def _next_cursor(connection: dict[str, Any], query: str) -> str | None:
+    """The cursor after this page, or None on the last page."""
+    page_info = _field(connection, "pageInfo", query)
+    return _field(page_info, "endCursor", query) if page_info.get("hasNextPage") else None
+
+
+def certificate_pages(client: ThinkificGraphQLClient) -> Iterator[Records]:
+    """Every certificate of the site: one list per page of courses."""
+    query = "CourseCertificates"
+    after: str | None = None
+    while True:
+        variables = {
+            "courses": COURSES_PER_PAGE,
+            "after": after,
+            "certificates": CERTIFICATES_PER_COURSE,
+        }
+        courses = _field(
+            _field(client.query(query, COURSE_CERTIFICATES, variables), "site", query),
+            "courses",
+            query,
+        )
+        records: Records = []
+        course_after = after  # the cursor just before each course, for its follow-up pages
+        for edge in _field(courses, "edges", query):
+            course = _field(edge, "node", query)
+            certificates = _field(course, "certificates", query)
+            records += _of_course(_field(certificates, "nodes", query), course)
+            more_after = _next_cursor(certificates, query)
+            if more_after is not None:
+                records += _more_course_certificates(client, course_after, course, more_after)
+            course_after = _field(edge, "cursor", query)
+        yield records
+        after = _next_cursor(courses, query)
+        if after is None:
+            return
+
+
+def _of_course(nodes: Records, course: dict[str, Any]) -> Records:
+    return [{**node, "course": {"id": course["id"], "name": course.get("name")}} for node in nodes]
+
+
+def _more_course_certificates(
+    client: ThinkificGraphQLClient, course_after: str | None, course: dict[str, Any], after: str
+) -> Records:
+    """The certificates of one course after its first page.
+
+    The course is addressed as the first course after the cursor of the one before it: the
+    contract has no query for one course by id.
+    """
+    query = "MoreCourseCertificates"
+    records: Records = []
+    cursor: str | None = after
+    while cursor is not None:
+        variables = {
+            "courseAfter": course_after,
+            "after": cursor,
+            "certificates": CERTIFICATES_PER_PAGE,
+        }
+        data = client.query(query, MORE_COURSE_CERTIFICATES, variables)
+        nodes = _field(_field(_field(data, "site", query), "courses", query), "nodes", query)
+        if not nodes or nodes[0].get("id") != course["id"]:
+            raise ThinkificError(
+                f"GraphQL {query}: the course list changed while paging (expected course "
+                f"{course['id']}); run the sync again."
+            )
+        certificates = _field(nodes[0], "certificates", query)
+        records += _of_course(_field(certificates, "nodes", query), course)
+        cursor = _next_cursor(certificates, query)
+    return records
+
+
+def user_certificate_pages(
+    client: ThinkificGraphQLClient, emails: Sequence[str]
+) -> Iterator[Records]:
+    """The certificates of the users with these emails, one list per user; an email that names
+    no user (deleted since) gives an empty list."""
+    query = "UserCertificates"
+    for email in emails:
+        records: Records = []
+        after: str | None = None
+        while True:
+            variables = {"email": email, "after": after, "certificates": CERTIFICATES_PER_PAGE}
+            user = client.query(query, USER_CERTIFICATES, variables).get("userByEmail")
+            if user is None:
+                break
+            certificates = _field(user, "certificates", query)
+            records += _field(certificates, "nodes", query)
+            after = _next_cursor(certificates, query)
+            if after is None:
+                break
+        yield records
+
+
+def quiz_result_pages(
+    client: ThinkificGraphQLClient, user_ids: Sequence[int] = ()
+) -> Iterator[Records]:
+    """Every quiz submission of the site, or only the given users', one list per page."""
+    query = "QuizSubmissions"
+    filters: list[dict[str, list[str]] | None] = [
+        {"userIds": [str(user_id) for user_id in user_ids[start : start + USERS_PER_FILTER]]}
+        for start in range(0, len(user_ids), USERS_PER_FILTER)
+    ] or [None]
+    for filter_ in filters:
+        after: str | None = None
+        while True:
+            variables = {"first": QUIZ_SUBMISSIONS_PER_PAGE, "after": after, "filter": filter_}
+            data = client.query(query, QUIZ_SUBMISSIONS, variables)
+            submissions = _field(_field(data, "site", query), "quizSubmissions", query)
+            yield _field(submissions, "nodes", query)
+            after = _next_cursor(submissions, query)
+            if after is None:
+                break

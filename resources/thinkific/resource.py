@@ -1,0 +1,153 @@
+"""The Dagster resource for Thinkific: configuration in, a `ThinkificClient` out.
+
+Assets depend on `ThinkificResource` and call `get_client(context.log)`; everything about HTTP
+lives in the client. The error classes are re-exported so assets import from one place.
+"""
+
+import logging
+
+from dagster import ConfigurableResource
+from pydantic import Field, PrivateAttr
+
+from resources.thinkific.breaker import SiteBreaker
+from resources.thinkific.client import ClientSettings, ThinkificClient
+from resources.thinkific.errors import (
+    ThinkificAuthenticationError,
+    ThinkificBadRequestError,
+    ThinkificError,
+    ThinkificForbiddenError,
+    ThinkificNotFoundError,
+    ThinkificRedirectError,
+    ThinkificServerError,
+    ThinkificUnavailableError,
+    ThinkificValidationError,
+)
+from resources.thinkific.graphql import GraphQLSettings, ThinkificGraphQLClient
+from resources.thinkific.pages import Page
+from resources.thinkific.stats import ClientStats
+
+__all__ = [
+    "ClientStats",
+    "Page",
+    "ThinkificAuthenticationError",
+    "ThinkificBadRequestError",
+    "ThinkificClient",
+    "ThinkificError",
+    "ThinkificForbiddenError",
+    "ThinkificGraphQLClient",
+    "ThinkificNotFoundError",
+    "ThinkificRedirectError",
+    "ThinkificResource",
+    "ThinkificServerError",
+    "ThinkificUnavailableError",
+    "ThinkificValidationError",
+]
+
+
+class ThinkificResource(ConfigurableResource):
+    """Thinkific's REST Admin API for one site.
+
+    The credentials are left out of `repr()`/`str()` (pydantic `repr=False`); configure them with
+    `EnvVar` so the Dagster UI shows the variable's name, never its value.
+    """
+
+    api_key: str = Field(repr=False, description="REST API key (THINKIFIC_API_KEY).")
+    subdomain: str = Field(description="The site's subdomain, as in <subdomain>.thinkific.com.")
+    base_url: str = Field(
+        default="https://api.thinkific.com/api/public/v1",
+        description="REST base URL (THINKIFIC_BASE_URL); the local simulator's for development.",
+    )
+    access_token: str | None = Field(
+        default=None,
+        repr=False,
+        description="GraphQL API access token (THINKIFIC_ACCESS_TOKEN); not used by REST calls.",
+    )
+    graphql_url: str = Field(
+        default="https://api.thinkific.com/stable/graphql",
+        description="GraphQL endpoint (THINKIFIC_GRAPHQL_URL); the simulator's for development.",
+    )
+    graphql_budget_ratio: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Share of the site's GraphQL cost budget (2,000 points a minute) a run may "
+        "spend; the rest is headroom for other clients of the site.",
+    )
+    requests_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="The site's REST limit; the client stays at 95% of it, shared per process.",
+    )
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Read timeout: the longest wait for an answer."
+    )
+    max_attempts: int = Field(
+        default=6,
+        ge=1,
+        description="Tries per request on 5xx/52x, connection errors, timeouts, broken bodies.",
+    )
+    backoff_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Backoff base b: retries wait 0, 2b, 4b, 8b … plus up to b of jitter.",
+    )
+    max_backoff_seconds: float = Field(default=60.0, ge=0, description="Cap on one backoff wait.")
+    max_rate_limit_wait_seconds: float = Field(
+        default=120.0, gt=0, description="Cap on one wait for RateLimit-Reset after a 429."
+    )
+    max_rate_limit_retries: int = Field(
+        default=20, ge=0, description="Consecutive 429s tolerated for one request."
+    )
+    _breaker: SiteBreaker | None = PrivateAttr(default=None)
+
+    def get_client(self, log: logging.Logger | None = None) -> ThinkificClient:
+        """A client for this site; pass `context.log` so its progress shows in the run's logs.
+
+        Every client of this resource (of one run) shares one `SiteBreaker`: a 401 or an outage
+        met by one step ends the others at once, with the same error.
+        """
+        return ThinkificClient(self.client_settings(), log, breaker=self.breaker)
+
+    @property
+    def breaker(self) -> SiteBreaker:
+        """The run's memory of how the site failed, shared by its REST and GraphQL clients."""
+        if self._breaker is None:
+            self._breaker = SiteBreaker()
+        return self._breaker
+
+    def get_graphql_client(self, log: logging.Logger | None = None) -> ThinkificGraphQLClient:
+        """A GraphQL client (certificates, quiz results); needs `access_token`."""
+        return ThinkificGraphQLClient(self.graphql_settings(), log, breaker=self.breaker)
+
+    def graphql_settings(self) -> GraphQLSettings:
+        if not self.access_token:
+            raise ValueError("GraphQL needs an API access token: set THINKIFIC_ACCESS_TOKEN")
+        return GraphQLSettings(
+            url=self.graphql_url,
+            access_token=self.access_token,
+            budget_ratio=self.graphql_budget_ratio,
+            connect_timeout_seconds=self.connect_timeout_seconds,
+            timeout_seconds=self.timeout_seconds,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+            max_backoff_seconds=self.max_backoff_seconds,
+            max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
+            max_rate_limit_retries=self.max_rate_limit_retries,
+        )
+
+    def client_settings(self) -> ClientSettings:
+        return ClientSettings(
+            base_url=self.base_url,
+            subdomain=self.subdomain,
+            api_key=self.api_key,
+            access_token=self.access_token,
+            requests_per_minute=self.requests_per_minute,
+            connect_timeout_seconds=self.connect_timeout_seconds,
+            timeout_seconds=self.timeout_seconds,
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+            max_backoff_seconds=self.max_backoff_seconds,
+            max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
+            max_rate_limit_retries=self.max_rate_limit_retries,
+        )

@@ -1,0 +1,113 @@
+"""Tables from a table registry: `define_table` is the one way the project defines a table.
+
+Every column comes from the table's pandera model (`schemas.tables.TableSpec`), typed by its
+kind (`COLUMN_TYPES`), with the spec's primary key. A `soft_delete` table gets the warehouse's
+own column, `deleted_at`; each of the spec's `indexes` is named `ix_<table>_<columns>`. The
+warehouse's working tables (a snapshot's staging table, an upsert's temporary table) and its
+bookkeeping table of watermarks and checkpoints are defined here too.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from resources.warehouse.engine import insert
+from schemas.tables import ColumnKind, TableSpec
+
+DELETED_AT = "deleted_at"
+SYNC_STATE_TABLE = "warehouse_sync_state"
+
+COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
+    # The SQL type of each schema column kind, for every table the project defines.
+    "integer": sa.BigInteger,
+    "number": sa.Double,
+    "flag": sa.Boolean,
+    "text": sa.Text,
+    "json": sa.Text,
+    "timestamp": lambda: sa.DateTime(timezone=True),
+}
+
+
+def define_table(
+    metadata: sa.MetaData,
+    spec: TableSpec,
+    *,
+    name: str | None = None,
+    numbered_by: str | None = None,
+) -> sa.Table:
+    """The table of `spec` in `metadata`: the model's columns and the spec's key, `deleted_at`
+    where the spec soft-deletes, and its indexes.
+
+    `name` defines a working copy instead (a staging table): same columns and key, no
+    `deleted_at`, no indexes. `numbered_by` names a leading column numbering the rows (an
+    append-only log's order) that becomes the primary key; the spec's key stays unique.
+    """
+    table_name = name or spec.name
+    # autoincrement=False: Thinkific assigns the ids, PostgreSQL must not make them serial.
+    columns = [
+        sa.Column(column.name, COLUMN_TYPES[column.kind](), nullable=column.nullable)
+        for column in spec.columns
+    ]
+    for column in columns:
+        column.autoincrement = False
+    extra: list[Any] = []
+    if spec.soft_delete and name is None:
+        extra.append(sa.Column(DELETED_AT, sa.DateTime(timezone=True), nullable=True))
+    if numbered_by is None:
+        extra.append(sa.PrimaryKeyConstraint(*spec.primary_key))
+    else:
+        columns.insert(0, sa.Column(numbered_by, sa.BigInteger, autoincrement=False))
+        extra += [sa.PrimaryKeyConstraint(numbered_by), sa.UniqueConstraint(*spec.primary_key)]
+    table = sa.Table(table_name, metadata, *columns, *extra)
+    if name is None:
+        for indexed in spec.indexes:
+            sa.Index(f"ix_{spec.name}_{'_'.join(indexed)}", *(table.c[c] for c in indexed))
+    return table
+
+
+def staging_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
+    """A uniquely named table with the target's columns and key, for one snapshot."""
+    return define_table(metadata, spec, name=f"{spec.name}__staging_{uuid.uuid4().hex[:12]}")
+
+
+def resume_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
+    """The one staging table of a resumable load: it outlives a crash so a rerun continues."""
+    return define_table(metadata, spec, name=f"{spec.name}__resume")
+
+
+def upsert_staging_table(spec: TableSpec) -> sa.Table:
+    """A uniquely named temporary table with the target's columns and no key, for one upsert on
+    PostgreSQL: its rows are already one per key (`merge.rows`) and stay within its transaction,
+    so it needs no key to maintain, nor WAL; it is dropped at the end of the transaction,
+    whatever happens."""
+    return sa.Table(
+        f"{spec.name}__upsert_{uuid.uuid4().hex[:12]}",
+        sa.MetaData(),
+        *(sa.Column(column.name, COLUMN_TYPES[column.kind]()) for column in spec.columns),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
+
+
+def sync_state_table(metadata: sa.MetaData) -> sa.Table:
+    """Per table: its watermark, and the checkpoint of a resumable load in progress.
+
+    Written in the same transaction as the rows each covers, so neither ever runs ahead of the
+    data: a checkpoint with the page it records, a watermark with the merge it summarises.
+    """
+    return sa.Table(
+        SYNC_STATE_TABLE,
+        metadata,
+        sa.Column("table_name", sa.Text, primary_key=True),
+        sa.Column("watermark", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("checkpoint", sa.Text, nullable=True),
+        sa.Column("checkpointed_at", sa.DateTime(timezone=True), nullable=True),
+    )
+
+
+def save_state(connection: sa.Connection, state: sa.Table, table_name: str, **values: Any) -> None:
+    """Sets the named columns of a table's row of sync state (its watermark, its checkpoint)."""
+    upsert = insert(connection, state).values(table_name=table_name, **values)
+    connection.execute(upsert.on_conflict_do_update(index_elements=["table_name"], set_=values))
