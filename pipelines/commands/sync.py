@@ -163,6 +163,10 @@ def main(argv: Sequence[str]) -> int:
                 result = _with_loggers(job, report, args.verbose).execute_in_process(
                     instance=instance, raise_on_error=False, run_config=_logger_config(args.verbose)
                 )
+                # The run has ended: a second signal (Ctrl-C reaches both make's and uv's process
+                # groups, and uv forwards it again) must not cut the summary short.
+                for stopping in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(stopping, signal.SIG_IGN)
             return _print_outcome(out, err, report, result, time.monotonic() - started)
     except SettingError as error:
         say(err, f"Not started: {error}.")

@@ -22,6 +22,8 @@ from schemas.dashboard import normalised
 from schemas.thinkific import STREAMS
 from tests.browser.conftest import DagsterUI
 
+pytestmark = pytest.mark.slow
+
 try:
     from playwright.sync_api import Page, expect
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

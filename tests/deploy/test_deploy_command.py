@@ -14,6 +14,8 @@ from tests.deploy.deployment import free_port, running_deployment
 from tests.process_tree import STOPS, Stop, unnamed
 from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CODE_LOCATION = "thinkific"
 SLOW_SITE = {"requests_per_minute": 12}

@@ -13,7 +13,7 @@ from schemas.thinkific import STREAMS
 from tests.deploy.deployment import open_instance, running_deployment, wait_for_runs
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 GRAPHQL_UNHURRIED = {"graphql_points_per_minute": 100_000}
 """As on the demo site: at Thinkific's GraphQL budget the certificates alone take a minute."""

@@ -1,6 +1,10 @@
 """What the main command prints besides failures: Dagster's event log only when asked."""
 
+import pytest
+
 from tests.faults.harness import command_environment, run_sync, site_environment
+
+pytestmark = pytest.mark.slow
 
 
 def test_verbose_adds_dagster_event_log_to_the_progress_lines(fault_site, tmp_path):

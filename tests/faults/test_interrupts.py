@@ -24,6 +24,8 @@ from tests.faults.harness import (
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 from tests.process_tree import STOP_BOUND_SECONDS, STOPS, Stop, make, process_tree, wait_until_gone
 
+pytestmark = pytest.mark.slow
+
 REQUESTS_BEFORE_THE_SIGNAL = 8
 SLOW_SITE = replace(FAULT_SITE, requests_per_minute=60)
 """Thinkific's limit halved, so the sync is still reading when the signal comes."""

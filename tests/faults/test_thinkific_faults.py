@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from resources.warehouse import WarehouseResource
 from simulator import Fault as SimulatedFault
 from simulator import SimulatorServer
@@ -23,6 +25,8 @@ from tests.faults.harness import (
     table_contents,
 )
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
+
+pytestmark = pytest.mark.slow
 
 BOUND_SECONDS = 60
 """Every fault here ends well within this (start-up included) with the short retries."""

@@ -21,6 +21,8 @@ from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import command_environment, run_sync, site_environment, table_contents
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 
+pytestmark = pytest.mark.slow
+
 BOUND_SECONDS = 60
 
 

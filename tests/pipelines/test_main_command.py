@@ -5,10 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pipelines.commands.demo_site import DEMO_SITE
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,6 +18,8 @@ from pipelines.definitions import defs
 from tests.process_tree import STOPS, Stop, ctrl_c_unless_exited, make, unnamed
 from tests.stop_during_sync import RUN_WORKER, stop_during_a_sync
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 ASSET_KEYS_QUERY = "{ assetNodes { assetKey { path } groupName } }"
 STARTUP_TIMEOUT_SECONDS = 120

@@ -13,6 +13,8 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_SECONDS = 90
 CONTENT = "name,email,team\nAda Lovelace,ada@example.com,T\nAlan Turing,alan@example.com,T\n"
