@@ -24,6 +24,8 @@ CONFIG_OPTIONS: dict[str, tuple[type, str]] = {
     "requests_per_minute": (int, "REST rate limit per 60 s sliding window"),
     "max_in_flight": (int, "concurrent requests above this get 429"),
     "graphql_points_per_minute": (int, "GraphQL cost budget per rolling minute"),
+    "latency_ms": (int, "every REST and GraphQL answer waits this long, like a real page time"),
+    "latency_jitter_ms": (int, "plus a uniform 0..this, drawn from the seed"),
 }
 
 
@@ -52,11 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     settings = {name: getattr(args, name) for name in CONFIG_OPTIONS}
-    config = SimulatorConfig(
-        **settings, reset_format=args.reset_format, rate_limit_html=args.rate_limit_html
-    )
+    try:
+        config = SimulatorConfig(
+            **settings, reset_format=args.reset_format, rate_limit_html=args.rate_limit_html
+        )
+    except ValueError as error:
+        parser.error(str(error))  # a usage message and exit status 2, not a traceback
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())

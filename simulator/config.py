@@ -1,4 +1,5 @@
-"""The knobs of one simulated Thinkific site: its size, its credentials and its rate limit."""
+"""The knobs of one simulated Thinkific site: its size, its credentials, its rate limit and its
+speed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ from datetime import datetime
 RESET_FORMATS = ("epoch-seconds", "epoch-milliseconds", "milliseconds-until-reset", "absent")
 GRAPHQL_RATE_LIMIT_STATUSES = (200, 429)
 """Thinkific answers an over-budget GraphQL query with HTTP 200, sometimes 429."""
+NON_NEGATIVE_FIELDS = (
+    "users",
+    "groups",
+    "courses",
+    "bundles",
+    "enrollments",
+    "latency_ms",
+    "latency_jitter_ms",
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +45,11 @@ class SimulatorConfig:
     start_time: datetime | None = None
     graphql_points_per_minute: int = 2000
     graphql_rate_limit_status: int = 200
+    latency_ms: int = 0
+    latency_jitter_ms: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("users", "groups", "courses", "bundles", "enrollments"):
+        for name in NON_NEGATIVE_FIELDS:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
         if self.requests_per_minute < 1:

@@ -16,7 +16,6 @@ import socket
 import struct
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,7 @@ from simulator.config import SimulatorConfig
 from simulator.faults import Fault, FaultSet
 from simulator.generate import generate_site
 from simulator.graphql_api import GRAPHQL_PATH, GraphQLAnswer, GraphQLApi
+from simulator.latency import Latency, sleep_ms
 from simulator.ratelimit import IN_FLIGHT_RETRY_SECONDS, RateLimiter, Refusal, reset_header
 from simulator.responses import (
     Response,
@@ -74,6 +74,9 @@ class SimulatorServer:
         self.site = Site(generate_site(self.config), self.clock, self.config.seed)
         self.faults = FaultSet(self.config.seed)
         self.stats = Stats()
+        self._latency = Latency(
+            self.config.latency_ms, self.config.latency_jitter_ms, self.config.seed
+        )
         self._limiter = RateLimiter(
             self.clock, self.config.requests_per_minute, self.config.max_in_flight
         )
@@ -186,17 +189,21 @@ class SimulatorServer:
         endpoint = segments[0] if segments else ""
         response, refused = self._gate(method, path, query, segments, headers, body)
         status = CONNECTION_RESET if response.reset_connection else response.status
-        self.stats.record(LoggedRequest(arrived, method, endpoint, path, query, status, refused))
+        finished = self.clock.timestamp()
+        self.stats.record(
+            LoggedRequest(arrived, finished, method, endpoint, path, query, status, refused)
+        )
         return response
 
     def _answer_graphql(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> Response:
-        """Faults (latency and answers; there is no list to drift), then the GraphQL API."""
+        """The configured latency, faults (latency and answers; there is no list to drift), then
+        the GraphQL API."""
         arrived = self.clock.timestamp()
+        self._latency.wait()
         fired = self.faults.fire(GRAPHQL_ENDPOINT, drift_eligible=False)
-        if fired.latency_ms:
-            time.sleep(fired.latency_ms / 1000)
+        sleep_ms(fired.latency_ms)
         answered: list[GraphQLAnswer] = []  # empty when a fault answered instead
 
         def respond() -> Response:
@@ -218,16 +225,23 @@ class SimulatorServer:
         headers: Mapping[str, str],
         body: bytes,
     ) -> tuple[Response, bool]:
-        """Authentication, then the rate limit, then the request; True when refused (429)."""
+        """Authentication, then the rate limit, then the request; True when refused (429).
+
+        Every answer first waits the configured latency. An admitted request waits holding its
+        in-flight slot, as a request in progress occupies a real server.
+        """
         if not self._authenticated(headers):
+            self._latency.wait()
             return json_response(401, {"error": "Authentication Error"}), False
         refusal = self._limiter.enter()
-        if refusal is not None:
-            return self._rate_limited(refusal), True
         try:
+            self._latency.wait()
+            if refusal is not None:
+                return self._rate_limited(refusal), True
             return self._serve(method, path, query, segments, body), False
         finally:
-            self._limiter.leave()
+            if refusal is None:
+                self._limiter.leave()
 
     def _serve(
         self,
@@ -247,8 +261,7 @@ class SimulatorServer:
         drift_target = self._api.drift_target(request)
         endpoint = segments[0] if segments else ""
         fired = self.faults.fire(endpoint, drift_eligible=drift_target is not None)
-        if fired.latency_ms:
-            time.sleep(fired.latency_ms / 1000)
+        sleep_ms(fired.latency_ms)
         for drift in fired.drifts:
             if drift.kind == "insert_rows":
                 self.site.insert_front(drift_target, drift.rows)

@@ -18,6 +18,7 @@ CONNECTION_RESET = "reset"
 @dataclass(frozen=True)
 class LoggedRequest:
     time: float  # epoch seconds on the simulated clock, at arrival
+    finished: float  # epoch seconds on the same clock, when the answer was ready to send
     method: str
     endpoint: str  # the first path segment after the API base, e.g. "users"
     path: str
@@ -57,14 +58,39 @@ class Stats:
             self._log.clear()
             self._queries.clear()
 
+    def max_in_any_window(self, seconds: float = WINDOW_SECONDS) -> int:
+        """The most REST requests that arrived within any half-open window [t, t + `seconds`) of
+        the simulated clock: two requests exactly `seconds` apart never share one, as in the
+        rate limiter.
+
+        Every REST request that arrived counts, 429s and 401s included: the strict reading, as
+        Thinkific counts every request it receives (the simulator's own limiter is lenient and
+        keeps refused requests out of its window). A client measured at or under the limit
+        here did not lean on refusals to pace itself.
+        """
+        with self._lock:
+            log = list(self._log)
+        return _max_in_window([entry.time for entry in log], seconds)
+
+    def max_in_flight(self) -> int:
+        """The most REST requests in progress at one instant, each from its arrival until its
+        answer was ready: the half-open [time, finished), so a request that arrives as another
+        finishes does not overlap it. Refused requests count too: the client had them in flight
+        all the same (the rate limiter's own in-flight cap counts admitted requests only).
+        """
+        with self._lock:
+            log = list(self._log)
+        return _most_in_flight(log)
+
     def snapshot(self) -> dict:
         """Counts and the log as JSON-ready values.
 
         `served` are requests past the rate limiter (whatever they answered; `by_endpoint`
-        counts these), `refused` the limiter's 429s; `max_requests_in_60s` is the most
-        requests of either sort that arrived within any 60 s of the simulated clock: what a
-        well-behaved client keeps under the limit. `graphql` counts GraphQL requests, the
-        points charged, and `max_points_in_60s`: the highest cost within any 60 s.
+        counts these), `refused` the limiter's 429s; `max_requests_in_60s` is
+        `max_in_any_window()`: what a well-behaved client keeps under the limit, and
+        `max_in_flight` is `max_in_flight()`; each of the `requests` has its arrival `time` and
+        the time its answer was ready, `finished`. `graphql` counts GraphQL requests, the points
+        charged, and `max_points_in_60s`: the highest cost within any 60 s.
         """
         with self._lock:
             log = list(self._log)
@@ -75,10 +101,12 @@ class Stats:
             "refused": sum(entry.refused for entry in log),
             "by_endpoint": dict(endpoints),
             "by_status": dict(Counter(str(entry.status) for entry in log)),
-            "max_requests_in_60s": _max_in_window([entry.time for entry in log]),
+            "max_requests_in_60s": _max_in_window([entry.time for entry in log], WINDOW_SECONDS),
+            "max_in_flight": _most_in_flight(log),
             "requests": [
                 {
                     "time": format_ms(round(entry.time * 1000)),
+                    "finished": format_ms(round(entry.finished * 1000)),
                     "method": entry.method,
                     "path": entry.path,
                     "query": entry.query,
@@ -92,20 +120,35 @@ class Stats:
                 "by_status": dict(Counter(str(query.status) for query in queries)),
                 "points": sum(query.points for query in queries),
                 "max_points_in_60s": _max_in_window(
-                    [query.time for query in queries], [query.points for query in queries]
+                    [query.time for query in queries],
+                    WINDOW_SECONDS,
+                    [query.points for query in queries],
                 ),
             },
         }
 
 
-def _max_in_window(times: list[float], weights: list[int] | None = None) -> int:
+def _most_in_flight(log: list[LoggedRequest]) -> int:
+    """A sweep over the sorted arrivals and finishes: the count in flight peaks at an arrival,
+    where it is the arrivals up to that instant less the finishes up to it."""
+    if not log:
+        return 0
+    arrivals = np.sort([entry.time for entry in log])
+    finishes = np.sort([entry.finished for entry in log])
+    in_flight = np.searchsorted(arrivals, arrivals, side="right") - np.searchsorted(
+        finishes, arrivals, side="right"
+    )
+    return int(in_flight.max())
+
+
+def _max_in_window(times: list[float], seconds: float, weights: list[int] | None = None) -> int:
     """The largest total weight (1 each by default) of `times` inside any half-open window
-    [t, t + 60 s)."""
+    [t, t + `seconds`)."""
     if not times:
         return 0
     order = np.argsort(np.asarray(times), kind="stable")
     ordered = np.asarray(times)[order]
     weighed = np.ones(len(times)) if weights is None else np.asarray(weights)[order]
     totals = np.concatenate([[0], np.cumsum(weighed)])
-    window_ends = np.searchsorted(ordered, ordered + WINDOW_SECONDS, side="left")
+    window_ends = np.searchsorted(ordered, ordered + seconds, side="left")
     return int(np.max(totals[window_ends] - totals[np.arange(len(ordered))]))

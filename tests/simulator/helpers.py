@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -37,3 +38,21 @@ def fetch_all(session: requests.Session, url: str, **params: Any) -> list[dict]:
         items.extend(body["items"])
         page = body["meta"]["pagination"]["next_page"]
     return items
+
+
+def get_concurrently(simulator: SimulatorServer, url: str, count: int) -> list[int]:
+    """The statuses of `count` GETs of `url`, sent together from threads of their own."""
+    start_together = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def call() -> None:
+        with session_for(simulator) as session:
+            start_together.wait()
+            statuses.append(session.get(url).status_code)
+
+    threads = [threading.Thread(target=call) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses

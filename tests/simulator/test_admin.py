@@ -14,6 +14,14 @@ def test_stats_and_stats_reset_routes(simulator, api, http):
     assert http.get(f"{simulator.admin_url}/stats").json()["served"] == 0
 
 
+def test_stats_route_reports_the_busiest_minute_and_the_most_in_flight(simulator, api, http):
+    for _ in range(2):
+        api.get(f"{simulator.base_url}/users")
+    stats = http.get(f"{simulator.admin_url}/stats").json()
+    assert (stats["max_requests_in_60s"], stats["max_in_flight"]) == (2, 1)
+    assert all(request["finished"] >= request["time"] for request in stats["requests"])
+
+
 def test_admin_requests_are_neither_counted_nor_rate_limited(start_simulator, http):
     sim = start_simulator(requests_per_minute=1)
     for _ in range(5):

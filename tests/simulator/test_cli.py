@@ -5,11 +5,18 @@ import re
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 
+from simulator.__main__ import main
+
 ROOT = Path(__file__).resolve().parents[2]
+HEADERS = {"X-Auth-API-Key": "sim-api-key", "X-Auth-Subdomain": "sim-site"}
 
 
 def test_help_prints_the_defaults():
@@ -25,14 +32,24 @@ def test_help_prints_the_defaults():
         assert default in result.stdout
 
 
-def test_cli_serves_on_a_free_port_and_exits_cleanly_on_sigterm():
-    command = [sys.executable, "-m", "simulator", "--port", "0", "--users", "40", "--groups", "2"]
-    command += ["--courses", "3", "--bundles", "1", "--enrollments", "50"]
-    command += ["--api-key", "cli-key", "--subdomain", "cli-site", "--requests-per-minute", "30"]
+@contextmanager
+def _serving(*flags: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`python -m simulator --port 0 <flags>` running, and the REST base URL its banner names;
+    killed on the way out if it is still running."""
+    command = [sys.executable, "-m", "simulator", "--port", "0", *flags]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         banner = server.stdout.readline()
-        base_url = re.search(r"(http://\S+/api/public/v1)", banner).group(1)
+        yield server, re.search(r"(http://\S+/api/public/v1)", banner).group(1)
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_cli_serves_on_a_free_port_and_exits_cleanly_on_sigterm():
+    flags = ["--users", "40", "--groups", "2", "--courses", "3", "--bundles", "1"]
+    flags += ["--enrollments", "50", "--api-key", "cli-key", "--subdomain", "cli-site"]
+    with _serving(*flags, "--requests-per-minute", "30") as (server, base_url):
         credentials = "".join(server.stdout.readline() for _ in range(3))
         assert "cli-key" in credentials
         assert "cli-site" in credentials
@@ -41,6 +58,17 @@ def test_cli_serves_on_a_free_port_and_exits_cleanly_on_sigterm():
         assert body["meta"]["pagination"]["total_items"] == 40
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=10) == 0
-    finally:
-        server.kill()
-        server.wait()
+
+
+def test_cli_latency_flags_delay_every_answer():
+    with _serving("--latency-ms", "300", "--latency-jitter-ms", "100") as (_, base_url):
+        started = time.monotonic()
+        requests.get(f"{base_url}/users", headers=HEADERS, timeout=5).raise_for_status()
+        assert time.monotonic() - started >= 0.3
+
+
+def test_cli_rejects_a_negative_latency_with_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--latency-ms", "-1"])
+    assert exited.value.code == 2
+    assert "latency_ms must not be negative" in capsys.readouterr().err

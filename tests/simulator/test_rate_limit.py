@@ -1,13 +1,12 @@
 """The per-site limit: 120 requests in any 60 s of the simulated clock, and 10 in flight."""
 
-import threading
 from datetime import datetime
 
 import pytest
 import requests
 
 from simulator import Fault
-from tests.simulator.helpers import session_for
+from tests.simulator.helpers import get_concurrently, session_for
 
 
 def _arrival(entry: dict) -> float:
@@ -107,19 +106,7 @@ def test_window_slides_and_refused_requests_do_not_count(start_simulator):
 def test_more_than_max_in_flight_concurrent_requests_get_429(start_simulator):
     sim = start_simulator(max_in_flight=10)
     sim.faults.add(Fault(kind="latency", latency_ms=1000))
-    start_together = threading.Barrier(15)
-    statuses: list[int] = []
-
-    def call() -> None:
-        with session_for(sim) as session:
-            start_together.wait()
-            statuses.append(session.get(f"{sim.base_url}/groups").status_code)
-
-    threads = [threading.Thread(target=call) for _ in range(15)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = get_concurrently(sim, f"{sim.base_url}/groups", 15)
     assert sorted(statuses) == [200] * 10 + [429] * 5
 
 
