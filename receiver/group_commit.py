@@ -24,6 +24,8 @@ MAX_BATCH = 256
 log = logging.getLogger(__name__)
 
 _STOP = None
+_Waiting = tuple[Mapping[str, Any], Future[Outcome]]
+"""An event submitted, and the outcome its request waits for."""
 
 
 class GroupCommit:
@@ -34,8 +36,7 @@ class GroupCommit:
             raise ValueError(f"a batch holds at least one event, not {max_batch}")
         self._store = store
         self._max_batch = max_batch
-        self._waiting: queue.SimpleQueue[tuple[Mapping[str, Any], Future[Outcome]] | None]
-        self._waiting = queue.SimpleQueue()
+        self._waiting: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="webhook-writer", daemon=True)
 
     def start(self) -> None:
@@ -46,7 +47,7 @@ class GroupCommit:
         self._waiting.put(_STOP)
         self._thread.join()
 
-    def submit(self, event: Mapping[str, Any]) -> "Future[Outcome]":
+    def submit(self, event: Mapping[str, Any]) -> Future[Outcome]:
         """The event's outcome, once its batch is committed (or the batch's error)."""
         if not self._thread.is_alive():
             raise RuntimeError("the webhook writer is not running")
@@ -71,7 +72,7 @@ class GroupCommit:
             if batch:
                 self._write(batch)
 
-    def _write(self, batch: list[tuple[Mapping[str, Any], "Future[Outcome]"]]) -> None:
+    def _write(self, batch: list[_Waiting]) -> None:
         try:
             outcomes = self._store.add_many([event for event, _ in batch])
         except Exception as error:

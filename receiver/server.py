@@ -114,7 +114,6 @@ class ReceiverProtocol(H11Protocol):
         self._lingering = True
         self._cancel_deadline()
         self._unset_keepalive_if_required()
-        self.flow.resume_reading()
         if self.transport.can_write_eof():
             self.transport.write_eof()
             self.loop.call_later(LINGER_SECONDS, self.transport.close)
