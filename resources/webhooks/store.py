@@ -1,11 +1,14 @@
 """The webhook events table in the warehouse: each event stored once, read back in arrival order.
 
 The columns are `schemas.webhooks.WebhookEvent`'s, plus `sequence_number`: 1, 2, 3 … in the
-order events were stored, the cursor the webhook sensor keeps. One statement stores an event:
-it takes the next number and skips an event id already stored (a duplicate or replayed
-delivery), so a stored event is committed when `add` returns. Writers take turns, so numbers
-follow commit order and a sensor never passes a number still being written: SQLite has one
-writer at a time anyway; on PostgreSQL each insert first locks the table against other writers
+order events were stored, the cursor the webhook sensor keeps. `add_many` stores a batch in one
+transaction (one commit for the lot, which is what makes a burst cheap): it validates each event
+(`records_to_rows`, as pandera would: pandera's cost per call would be most of a small batch's),
+reads which of their ids are stored already (a duplicate or replayed delivery) and the last
+number, and inserts the new ones numbered on from it; a stored event is committed when
+`add_many` returns. Writers take turns, so numbers follow commit order and a sensor never passes
+a number still being written: SQLite has one writer at a time anyway (the transaction takes the
+write lock up front); on PostgreSQL the transaction first locks the table against other writers
 (readers are not held up).
 
 SQLAlchemy Core on the warehouse's engine, the table defined by `define_table` (numbered by
@@ -13,18 +16,17 @@ SQLAlchemy Core on the warehouse's engine, the table defined by `define_table` (
 snapshot or upsert, which this append-only table is not.
 """
 
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateSchema, CreateTable
 
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import define_table
-from schemas.tables import records_to_frame
+from resources.warehouse.engine import transaction
+from schemas.tables import RecordValidationError, records_to_rows
 from schemas.webhooks import WEBHOOK_EVENTS
 
 SEQUENCE = "sequence_number"
@@ -39,6 +41,17 @@ class StoredEvent:
     topic: str
     user_id: int | None
     user_email: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An event whose values do not fit the table (nothing of it is stored); `reason` says which."""
+
+    reason: str
+
+
+Outcome = Literal["stored", "duplicate"] | Refused
+"""What became of one event given to `add_many`."""
 
 
 def _events_table(schema: str | None) -> sa.Table:
@@ -61,27 +74,42 @@ class WebhookStore:
             connection.execute(CreateTable(self.table, if_not_exists=True))
         self._created = True
 
-    def add(self, event: dict[str, Any]) -> bool:
-        """Store one event (a record of `WebhookEvent`'s columns, validated here); False when
-        an event with its id was already stored."""
+    def add_many(self, events: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+        """Store events (records of `WebhookEvent`'s columns, validated here) in one transaction,
+        each id once: the first of a batch to carry an id is `stored`, an id stored before or
+        earlier in the batch is a `duplicate`, an event that does not fit the table is `Refused`.
+        A few hundred at a time: the batch's ids are looked up in one query."""
         if not self._created:
             self.create_table()
-        row = _row(event)
+        validated = [_validated(event) for event in events]
+        rows = [row for row in validated if isinstance(row, dict)]
+        inserted = iter(self._insert(rows) if rows else [])
+        return [
+            row if isinstance(row, Refused) else "stored" if next(inserted) else "duplicate"
+            for row in validated
+        ]
+
+    def _insert(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Insert the rows whose id is not stored yet, numbered in order; True for each one
+        inserted."""
         table = self.table
-        number = sa.select(sa.func.coalesce(sa.func.max(table.c[SEQUENCE]), 0) + 1)
-        values = [sa.literal(row[name], table.c[name].type) for name in row]
-        # WHERE true: SQLite cannot otherwise tell an INSERT ... SELECT's ON CONFLICT from a join's.
-        insert = _insert_for(self._engine)(table).from_select(
-            [SEQUENCE, *row], sa.select(number.scalar_subquery(), *values).where(sa.true())
-        )
-        insert = insert.on_conflict_do_nothing(
-            index_elements=list(WEBHOOK_EVENTS.primary_key)
-        ).returning(table.c[SEQUENCE])
-        with self._engine.begin() as connection:
+        with transaction(self._engine, write=True) as connection:
             if connection.dialect.name == "postgresql":
                 name = connection.dialect.identifier_preparer.format_table(table)
                 connection.exec_driver_sql(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE")
-            return connection.execute(insert).scalar_one_or_none() is not None
+            ids = {row["id"] for row in rows}
+            taken = set(connection.scalars(sa.select(table.c.id).where(table.c.id.in_(ids))))
+            last = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c[SEQUENCE]), 0)))
+            inserted, new_rows = [], []
+            for row in rows:
+                inserted.append(row["id"] not in taken)
+                if inserted[-1]:
+                    taken.add(row["id"])
+                    last += 1
+                    new_rows.append({SEQUENCE: last, **row})
+            if new_rows:
+                connection.execute(sa.insert(table), new_rows)
+        return inserted
 
     def after(self, sequence_number: int, limit: int) -> list[StoredEvent]:
         """Up to `limit` events stored after `sequence_number`, in the order they were stored."""
@@ -100,16 +128,10 @@ class WebhookStore:
             return [StoredEvent(*row) for row in connection.execute(query)]
 
 
-def _insert_for(engine: sa.Engine) -> Callable[[sa.Table], Any]:
-    """The dialect's INSERT, which has ON CONFLICT."""
-    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[engine.dialect.name]
-
-
-def _row(event: dict[str, Any]) -> dict[str, Any]:
-    """The event read and validated as the model types it, as plain Python values."""
-    frame = records_to_frame(WEBHOOK_EVENTS, [event])
-    (row,) = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return {
-        name: value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
-        for name, value in row.items()
-    }
+def _validated(event: Mapping[str, Any]) -> dict[str, Any] | Refused:
+    """The event as a row of plain Python values, or why it does not fit the table."""
+    try:
+        (row,) = records_to_rows(WEBHOOK_EVENTS, [event])
+    except RecordValidationError as error:
+        return Refused("; ".join(f"column {f.column}: {f.check}" for f in error.failures))
+    return row

@@ -25,9 +25,10 @@ THINKIFIC_ELSEWHERE = ThinkificResource(api_key="k", subdomain="s")
 
 def _land(warehouse, events: list[dict]) -> None:
     """Store events as the receiver does."""
-    store = WebhookStore(warehouse)
-    for event in events:
-        store.add(event_record(json.dumps(event).encode(), dt.datetime.now(dt.UTC)))
+    records = [
+        event_record(json.dumps(event).encode(), dt.datetime.now(dt.UTC)) for event in events
+    ]
+    WebhookStore(warehouse).add_many(records)
 
 
 def _tick(warehouse, cursor: str | None = None):

@@ -4,12 +4,12 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 from resources.warehouse import WarehouseResource
-from resources.webhooks.store import WebhookStore
+from resources.webhooks.store import Refused, WebhookStore
 
 RECEIVED = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def _event(event_id: str, topic: str = "quiz.attempted", user_id: int | None = 7) -> dict:
+def _event(event_id: str, topic: str = "quiz.attempted", user_id: object = 7) -> dict:
     resource, action = topic.split(".")
     return {
         "id": event_id,
@@ -28,8 +28,9 @@ def _event(event_id: str, topic: str = "quiz.attempted", user_id: int | None = 7
 
 def test_each_event_id_is_stored_once_and_numbered_in_stored_order(warehouse):
     store = WebhookStore(warehouse)
-    added = [store.add(_event(event_id)) for event_id in ("30", "10", "30", "20", "10")]
-    assert added == [True, True, False, True, False]
+    first = store.add_many([_event("30"), _event("10"), _event("30")])
+    second = store.add_many([_event("20"), _event("10")])
+    assert (first, second) == (["stored", "stored", "duplicate"], ["stored", "duplicate"])
     assert [(e.sequence_number, e.id) for e in store.after(0, 100)] == [
         (1, "30"),
         (2, "10"),
@@ -37,10 +38,29 @@ def test_each_event_id_is_stored_once_and_numbered_in_stored_order(warehouse):
     ]
 
 
+def test_an_event_that_does_not_fit_is_refused_and_the_rest_of_its_batch_stored(warehouse):
+    store = WebhookStore(warehouse)
+    outcomes = store.add_many(
+        [_event("1"), _event("2", user_id="seven"), _event("3") | {"created_at": "soon"}]
+    )
+    assert outcomes[0] == "stored"
+    assert outcomes[1] == Refused("column user_id: not an integer")
+    assert outcomes[2] == Refused("column created_at: not a timestamp")
+    assert [(e.sequence_number, e.id) for e in store.after(0, 100)] == [(1, "1")]
+
+
+def test_an_id_too_large_for_the_table_is_refused_not_failed(warehouse):
+    store = WebhookStore(warehouse)
+    (outcome,) = store.add_many([_event("1", user_id=10**20)])
+    assert isinstance(outcome, Refused)
+    assert store.after(0, 100) == []
+
+
 def test_reading_after_a_cursor_returns_only_later_events_in_order(warehouse):
     store = WebhookStore(warehouse)
-    for number in range(1, 8):
-        store.add(_event(str(number), "user.updated" if number % 2 else "quiz.attempted"))
+    store.add_many(
+        [_event(str(n), "user.updated" if n % 2 else "quiz.attempted") for n in range(1, 8)]
+    )
     later = store.after(3, limit=2)
     assert [(e.sequence_number, e.topic) for e in later] == [
         (4, "quiz.attempted"),
@@ -53,9 +73,11 @@ def test_concurrent_writers_number_every_event_exactly_once(warehouse):
     stores = [WebhookStore(warehouse) for _ in range(4)]
     stores[0].create_table()
     ids = [str(n) for n in range(60)]
+    batches = [[_event(ids[(n + k) % 40]) for k in range(3)] for n in range(0, 60, 3)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        added = list(pool.map(lambda n: stores[n % 4].add(_event(ids[n % 40])), range(60)))
-    assert added.count(True) == 40
+        outcomes = pool.map(lambda n: stores[n % 4].add_many(batches[n]), range(len(batches)))
+        added = [outcome for batch in outcomes for outcome in batch]
+    assert added.count("stored") == 40
     stored = stores[0].after(0, 100)
     assert sorted(e.id for e in stored) == sorted(ids[:40])
     assert [e.sequence_number for e in stored] == list(range(1, 41))
@@ -64,7 +86,7 @@ def test_concurrent_writers_number_every_event_exactly_once(warehouse):
 def test_the_table_lives_in_the_warehouse_schema(postgresql_url):
     warehouse = WarehouseResource(url=postgresql_url, schema_name="thinkific_raw")
     store = WebhookStore(warehouse)
-    store.add(_event("1"))
+    store.add_many([_event("1")])
     with warehouse.engine.connect() as connection:
         tables = connection.exec_driver_sql(
             "SELECT table_schema FROM information_schema.tables "
