@@ -4,8 +4,10 @@ RUN := $(UV) run --frozen
 
 .PHONY: sync test ui deploy simulator bench lint format
 
+# The sync runs as make's own child (no `uv run` in between): a Ctrl-C then reaches it once, from
+# the terminal, where `uv run` off a terminal forwards SIGINT a second time, mid-cleanup.
 sync:  ## run the whole Thinkific sync once (against the local simulator when no credentials are set)
-	$(RUN) python -m pipelines
+	$(UV) sync --frozen --inexact --quiet && exec .venv/bin/python -m pipelines
 
 test:  ## the whole test suite, ruff included
 	$(RUN) pytest

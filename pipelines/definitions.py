@@ -1,8 +1,9 @@
 """The code location: every asset, check, job, schedule and resource, assembled once.
 
 Every job runs its steps in the run's own process (`in_process_executor`): the Thinkific steps
-wait on one site's rate limit, not on CPU, and share one token bucket that way, while a process
-per step would start Dagster and pandas a dozen times per run for nothing.
+wait on one site's rate limit, not on CPU, and share one pacer and one read-ahead that way (the
+first step asks for every stream's first pages, the later ones take them), while a process per
+step would start Dagster and pandas a dozen times per run for nothing.
 """
 
 from dagster import Definitions, in_process_executor

@@ -47,8 +47,39 @@ def _env_or_default(name: str, default: str) -> str | EnvVar:
 RETRY_SETTINGS = {
     "max_attempts": ("THINKIFIC_MAX_ATTEMPTS", int),
     "backoff_seconds": ("THINKIFIC_BACKOFF_SECONDS", float),
+    "max_in_flight": ("THINKIFIC_MAX_IN_FLIGHT", int),
 }
-"""How patient the client is with transient failures (setting -> variable, type)."""
+"""How patient and how parallel the client is (setting -> variable, type)."""
+
+PACING_CHOICES = ("burst", "smooth")
+
+
+def env_headroom() -> float | None:
+    """THINKIFIC_RATE_LIMIT_HEADROOM: a share of the limit, from 0 up to (not including) 1."""
+    raw = os.environ.get("THINKIFIC_RATE_LIMIT_HEADROOM")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise SettingError(
+            f"THINKIFIC_RATE_LIMIT_HEADROOM={raw!r} must be a share from 0 up to 1 (0.1 leaves a "
+            "tenth of the limit to other clients), or unset for the default"
+        )
+    return value
+
+
+def env_pacing() -> str | None:
+    """THINKIFIC_PACING: `burst` or `smooth`."""
+    raw = os.environ.get("THINKIFIC_PACING")
+    if raw and raw not in PACING_CHOICES:
+        raise SettingError(
+            f"THINKIFIC_PACING={raw!r} must be one of {', '.join(PACING_CHOICES)}, "
+            "or unset for burst"
+        )
+    return raw or None
 
 
 def thinkific_resource() -> ThinkificResource:
@@ -57,6 +88,9 @@ def thinkific_resource() -> ThinkificResource:
         for name, (variable, kind) in RETRY_SETTINGS.items()
         if os.environ.get(variable)
     }
+    for name, value in (("rate_limit_headroom", env_headroom()), ("pacing", env_pacing())):
+        if value is not None:
+            optional[name] = value
     if os.environ.get("THINKIFIC_ACCESS_TOKEN"):
         optional["access_token"] = EnvVar("THINKIFIC_ACCESS_TOKEN")
     return ThinkificResource(

@@ -22,6 +22,11 @@ from pydantic import Field
 from assets.conventions import NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP, THINKIFIC_POOL
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
+from assets.thinkific.run_reads import (
+    full_refresh_requested,
+    read_since,
+    warm_the_run,
+)
 from resources.extraction.engine import load, load_unpacked
 from resources.extraction.metadata import request_metadata
 from resources.extraction.plan import rest_reads, unpacked_records
@@ -32,9 +37,6 @@ from schemas.thinkific.streams import Stream, Unpacked
 
 KINDS = {"thinkific", "python", "sql"}
 UNPACKED_KINDS = {"python", "sql"}
-
-FULL_REFRESH_TAG = "thinkific/full_refresh"
-"""Run tag that makes every incremental stream read everything (weekly reconciliation sets it)."""
 
 
 class IncrementalSyncConfig(Config):
@@ -77,6 +79,7 @@ def stream_asset(stream: Stream) -> AssetsDefinition:
     def _asset(
         context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
+        warm_the_run(context, thinkific, warehouse)
         client = thinkific.get_client(context.log)
         reads = rest_reads(stream, warehouse, client, log=context.log)
         metadata = load(warehouse, stream.table, reads, log=context.log)
@@ -94,10 +97,11 @@ def _incremental_asset(stream: Stream) -> AssetsDefinition:
         thinkific: ThinkificResource,
         warehouse: WarehouseResource,
     ) -> MaterializeResult:
+        warm_the_run(context, thinkific, warehouse)
         client = thinkific.get_client(context.log)
         watermark = warehouse.watermark(stream.table)
-        full = config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
-        since = None if full or watermark is None else watermark.date().isoformat()
+        full = config.full_refresh or full_refresh_requested(context, stream)
+        since = read_since(stream, warehouse, full)
         if since is None:
             reason = "full refresh requested" if full else "no watermark yet"
             context.log.info(f"{stream.name}: reading everything ({reason})")

@@ -5,7 +5,7 @@ import os
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 from assets.conventions import THINKIFIC_GROUP
-from assets.thinkific.rest import FULL_REFRESH_TAG
+from assets.thinkific.run_reads import FULL_REFRESH_TAG
 
 SYNC_JOB_NAME = "thinkific_sync"
 

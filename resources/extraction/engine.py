@@ -18,17 +18,19 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
-from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from resources.crash_points import crash_point
 from resources.extraction.metadata import load_metadata
-from resources.extraction.prefetch import prefetched
 from resources.extraction.reads import Page, Read, Records
 from resources.warehouse import WarehouseResource
 from resources.warehouse.snapshot import SnapshotLoader
 from schemas.tables import TableSpec, records_to_frame
+
+WARM_READS = 16
+"""Reads of one load (memberships: one per group) whose first answer is asked for before they
+are read, so that many small reads are in flight side by side instead of one after another."""
 
 
 @dataclass
@@ -82,14 +84,13 @@ class _Stager:
             self.stage(page.records)
             crash_point("page_staged", table)
             return
-        with closing(prefetched(pages)) if read.read_ahead else nullcontext(pages) as stream:
-            for page in stream:
-                crash_point("page_fetched", table)
-                _note_total(progress, page, read.label, log)
-                progress.listing_rows += page.read_rows
-                progress.page = page.number + 1
-                self.stage(page.records)
-                crash_point("page_staged", table)
+        for page in pages:
+            crash_point("page_fetched", table)
+            _note_total(progress, page, read.label, log)
+            progress.listing_rows += page.read_rows
+            progress.page = page.number + 1
+            self.stage(page.records)
+            crash_point("page_staged", table)
         progress.finish_listing(progress.listing_rows)
         self.stage([])
 
@@ -139,7 +140,10 @@ def load(
                 loader.restart()
             progress = ReadProgress(fingerprint)
         stager = _Stager(loader, spec, progress, checkpoints=resumable)
-        for read in reads[progress.listing :]:
+        remaining = reads[progress.listing :]
+        for number, read in enumerate(remaining):
+            for later in remaining[number + 1 : number + 1 + WARM_READS]:
+                later.warm()  # not this one: it may resume at a later page
             stager.read(read, log)
         staged = loader.staged_rows()
         complete = not progress.drifted and staged == progress.announced_rows

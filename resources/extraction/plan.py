@@ -6,7 +6,7 @@ labelled for progress logs), the rows of another table for an `Unpacked`, and th
 named GraphQL reader for a `GraphQLConnection`.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from resources.extraction.reads import GraphQLRead, Read, Records, RestListing
@@ -66,10 +66,22 @@ def _per_parent(
     name: str, read: PerParent, warehouse: WarehouseResource, client: ThinkificClient, log: Any
 ) -> list[Read]:
     parents = warehouse.read_frame(f"{TABLE_PREFIX}{read.parent}")
+    return per_parent_reads(name, read, parent_ids(read, parents.to_dict("records")), client, log)
+
+
+def parent_ids(read: PerParent, parents: Iterable[Mapping[str, Any]]) -> list[int]:
+    """The ids a per-parent read visits, in order: of the parent rows (or the parent listing's
+    items, which carry the same fields) that `read.where` keeps."""
     if read.where is not None:
         column, value = read.where
-        parents = parents[parents[column] == value]
-    ids = sorted(int(value) for value in parents[read.parent_id])
+        parents = [parent for parent in parents if parent.get(column) == value]
+    return sorted(int(parent[read.parent_id]) for parent in parents)
+
+
+def per_parent_reads(
+    name: str, read: PerParent, ids: Sequence[int], client: ThinkificClient, log: Any
+) -> list[Read]:
+    """One read per parent id, labelled for progress logs."""
     return [
         RestListing(
             client,

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from resources.thinkific.client import ThinkificClient
 from resources.thinkific.errors import ThinkificNotFoundError
+from resources.thinkific.read_ahead import AnswerHook
 
 Records = list[dict[str, Any]]
 
@@ -51,9 +52,9 @@ class Read(Protocol):
         """A paginated read that can start again at a later page (`pages(first_page=...)`)."""
         ...
 
-    @property
-    def read_ahead(self) -> bool:
-        """Fetch the next pages while the current one is staged (`prefetch.prefetched`)."""
+    def warm(self) -> None:
+        """Start fetching the first answer now, for when the read comes (see
+        `resources.thinkific.read_ahead`); a read that cannot does nothing."""
         ...
 
     def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
@@ -87,9 +88,10 @@ class RestListing:
     def resumable(self) -> bool:
         return True
 
-    @property
-    def read_ahead(self) -> bool:
-        return self.paginated
+    def warm(self, on_answer: AnswerHook | None = None) -> None:
+        self.client.warm(
+            self.path, dict(self.params), paginated=self.paginated, on_answer=on_answer
+        )
 
     def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
         if not self.paginated:
@@ -133,9 +135,8 @@ class GraphQLRead:
     def resumable(self) -> bool:
         return False
 
-    @property
-    def read_ahead(self) -> bool:
-        return False
+    def warm(self) -> None:
+        """GraphQL pages follow cursors: the next cannot be asked for before this one came."""
 
     def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
         for number, records in enumerate(self.reader(), start=1):

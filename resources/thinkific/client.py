@@ -13,6 +13,7 @@ how:
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ from resources.thinkific.pages import (
     list_answer,
     whole_number,
 )
-from resources.thinkific.rate_limit import reset_wait, shared_bucket
+from resources.thinkific.rate_limit import PacingSettings, reset_wait, shared_pacer
+from resources.thinkific.read_ahead import Answer, AnswerHook, Listing, ReadAhead
 from resources.thinkific.retry import (
     IDEMPOTENT_METHODS,
     TRANSIENT_STATUSES,
@@ -50,9 +52,6 @@ from resources.thinkific.stats import ClientStats, StatsRecorder
 
 PAGE_SIZE = 250
 """Thinkific's documented maximum `limit`: the fewest requests per stream."""
-
-MAX_IN_FLIGHT = 10
-"""Thinkific serves about ten concurrent requests per site; the connection pool blocks beyond."""
 
 # Errors that leave a request's outcome unknown but are worth another try. Anything else from
 # requests (an invalid URL, say) is a configuration problem that a retry cannot fix.
@@ -72,7 +71,7 @@ class ClientSettings:
     subdomain: str
     api_key: str = field(repr=False)
     access_token: str | None = field(repr=False)
-    requests_per_minute: int
+    pacing: PacingSettings
     connect_timeout_seconds: float
     timeout_seconds: float
     max_attempts: int
@@ -101,8 +100,9 @@ class Endpoint:
 class ThinkificClient:
     """Talks to one Thinkific site. Create it with `ThinkificResource.get_client()`.
 
-    `breaker` is shared by the clients of one run (see `breaker`); `sleep` and `clock`
-    (epoch seconds) exist so tests can wait on a simulated clock.
+    `breaker` and `read_ahead` are shared by the clients of one run (see `breaker`,
+    `read_ahead`); `sleep` and `clock` (epoch seconds) exist so tests can wait on a simulated
+    clock.
     """
 
     def __init__(
@@ -111,6 +111,7 @@ class ThinkificClient:
         log: logging.Logger | None = None,
         *,
         breaker: SiteBreaker | None = None,
+        read_ahead: ReadAhead | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -123,11 +124,10 @@ class ThinkificClient:
         self._log = RedactingLogger(log or logging.getLogger(__name__), self._redact)
         self._sleep = sleep
         self._clock = clock
-        self._stats = StatsRecorder()
-        self._bucket = shared_bucket(
-            f"{self._base_url} {settings.subdomain}", settings.requests_per_minute
-        )
-        self._bucket.drain()
+        self._own_stats = StatsRecorder()
+        self._fetching = threading.local()
+        self._read_ahead = read_ahead or ReadAhead(settings.pacing.max_in_flight)
+        self._pacer = shared_pacer(f"{self._base_url} {settings.subdomain}", settings.pacing)
         budget = {
             "max_attempts": settings.max_attempts,
             "backoff_seconds": settings.backoff_seconds,
@@ -150,8 +150,26 @@ class ThinkificClient:
 
     @property
     def stats(self) -> ClientStats:
-        """What this client has cost so far (a snapshot)."""
-        return self._stats.snapshot()
+        """What this client has cost so far (a snapshot), pages fetched ahead for it included."""
+        return self._own_stats.snapshot()
+
+    @property
+    def _stats(self) -> StatsRecorder:
+        """Where a request's cost is counted: the answer's own recorder while fetching ahead
+        (see `_fetch`), this client's otherwise."""
+        return getattr(self._fetching, "stats", None) or self._own_stats
+
+    def warm(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        paginated: bool = True,
+        on_answer: AnswerHook | None = None,
+    ) -> None:
+        """Start fetching a listing's first page (or a record) for a read that comes later;
+        `on_answer` sees each of its answers as it arrives (to warm reads that depend on it)."""
+        self._read_ahead.warm(Listing.of(path, params, paginated), self._fetch, on_answer)
 
     def iter_pages(
         self,
@@ -169,11 +187,11 @@ class ThinkificClient:
         A resumed read starts at `first_page`, with `rows_before` rows already read.
         """
         endpoint = Endpoint("GET", path)
+        listing = Listing.of(path, params)
+        self._read_ahead.start(listing)
         number, rows = first_page, rows_before
         while True:
-            answer = self._call(
-                "GET", path, params={**(params or {}), "limit": PAGE_SIZE, "page": number}
-            )
+            answer = self._take(listing, number)
             items, pagination = list_answer(answer, str(endpoint))
             total_pages = whole_number(pagination.get("total_pages"))
             rows += len(items)
@@ -200,7 +218,32 @@ class ThinkificClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """The JSON answer of a non-paginated GET (like `/bundles/{id}`); None for an empty body."""
-        return self._call("GET", path, params=params)
+        return self._take(Listing.of(path, params, paginated=False), None)
+
+    def _take(self, listing: Listing, page: int | None) -> Any:
+        answer = self._read_ahead.take(listing, page, self._fetch)
+        self._own_stats.add(answer.cost)
+        if answer.error is not None:
+            raise answer.error
+        return answer.body
+
+    def _fetch(self, listing: Listing, page: int | None) -> Answer:
+        """One GET for the read-ahead (a worker thread), its cost counted on its own."""
+        params = dict(listing.params)
+        if page is not None:
+            params.update(limit=PAGE_SIZE, page=page)
+        self._fetching.stats = cost = StatsRecorder()
+        try:
+            body = self._call("GET", listing.path, params=params)
+        except ThinkificError as error:
+            return Answer(None, cost.snapshot(), error)
+        finally:
+            self._fetching.stats = None
+        if page is not None and isinstance(body, dict):
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            total = whole_number(pagination.get("total_pages"))
+            self._read_ahead.learned_total(listing, total, self._fetch)
+        return Answer(body, cost.snapshot())
 
     def post(self, path: str, body: Any) -> Any:
         """POST a JSON body; the created record (201 or 200), or None when the answer is empty."""
@@ -232,7 +275,9 @@ class ThinkificClient:
                 "Accept": "application/json",
             }
         )
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=MAX_IN_FLIGHT, pool_block=True)
+        adapter = HTTPAdapter(
+            max_retries=retry, pool_maxsize=self._settings.pacing.max_in_flight, pool_block=True
+        )
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -281,15 +326,17 @@ class ThinkificClient:
     ) -> requests.Response | requests.RequestException:
         # The exception is returned rather than raised so that no error of ours is raised while
         # it is being handled: its text (URLs, pool details) must not ride along as __context__.
+        timeout = (self._settings.connect_timeout_seconds, self._settings.timeout_seconds)
         try:
-            return self._session.request(
-                endpoint.method,
-                f"{self._base_url}/{endpoint.path.lstrip('/')}",
-                params=params,
-                json=body,
-                timeout=(self._settings.connect_timeout_seconds, self._settings.timeout_seconds),
-                allow_redirects=False,
-            )
+            with self._pacer.in_flight():
+                return self._session.request(
+                    endpoint.method,
+                    f"{self._base_url}/{endpoint.path.lstrip('/')}",
+                    params=params,
+                    json=body,
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
         except requests.RequestException as error:
             return error
 
@@ -393,7 +440,7 @@ class ThinkificClient:
         )
 
     def _throttle(self) -> None:
-        self._stats.throttled(self._bucket.acquire())
+        self._stats.throttled(self._pacer.acquire())
 
     def _back_off(self, seconds: float) -> None:
         if seconds > 0:

@@ -1,20 +1,51 @@
-"""Thinkific's per-site request limit: a client-side token bucket and the `RateLimit-Reset` header.
+"""Thinkific's per-site request limit: client-side pacing and the `RateLimit-Reset` header.
 
 Both are hand-written: urllib3's `Retry` understands only `Retry-After` (which Thinkific never
-sends), and no installed library throttles requests client-side.
+sends), and no installed library keeps a sliding-window request log shared between processes.
+
+Pacing spends the window's allowance as soon as it is useful (a small site's whole read goes out
+at once) and never grants more than the allowance in any window, read as a sliding window of
+`PACING_WINDOW_SECONDS` (the stricter reading of "120 a minute": it also holds for a fixed
+window). The grants are logged in a small file per site, locked with `flock`, so every process
+of this machine that calls the same site (the steps of a deployment's runs, two main commands)
+draws from one allowance.
 """
 
+import array
+import fcntl
+import hashlib
 import math
+import os
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 RATE_LIMIT_WINDOW_SECONDS = 60.0
 """Thinkific counts requests per minute; an unreadable reset header means waiting one window."""
 
-HEADROOM = 0.95
-"""The bucket refills at 95% of the configured limit, so clock drift and bursts stay under it."""
+WINDOW_MARGIN_SECONDS = 1.0
+"""Grants are logged when a request leaves; it arrives a little later. Two requests sent exactly
+60 s apart may arrive less than 60 s apart when the first travelled slower, so the window the
+pacer keeps is one second longer than Thinkific's."""
+
+PACING_WINDOW_SECONDS = RATE_LIMIT_WINDOW_SECONDS + WINDOW_MARGIN_SECONDS
+
+DEFAULT_HEADROOM = 0.1
+"""The share of the site's limit left for the site's other API clients (Zapier, an LMS
+connector, a second tool): 12 of 120 requests a minute. Thinkific counts the limit per site,
+not per key, so a sync that spends all of it makes every other integration meet 429s."""
+
+DEFAULT_MAX_IN_FLIGHT = 10
+"""Thinkific serves about ten concurrent requests per site (contract §3); more queue or fail."""
+
+Pacing = Literal["burst", "smooth"]
+"""`burst` spends the window's allowance as soon as requests are ready; `smooth` spaces them
+evenly (one every window / allowance seconds), the kindest to other clients of the site."""
 
 MIN_RESET_WAIT_SECONDS = 0.5
 """Never retry a 429 sooner than this, even when the reset time has already passed."""
@@ -67,86 +98,134 @@ def _clamp(seconds: float, max_wait: float) -> float:
     return min(max_wait, max(MIN_RESET_WAIT_SECONDS, seconds))
 
 
-class TokenBucket:
-    """A thread-safe token bucket: one token per request.
+def allowance_under(requests_per_minute: int, headroom: float) -> int:
+    """Requests a window may hold: the limit less the headroom, at least one."""
+    return max(1, math.floor(requests_per_minute * (1 - headroom)))
 
-    A caller that finds the bucket empty reserves the next token (the count goes negative) and
-    sleeps outside the lock until it is due, so waiting callers are served in arrival order
-    without holding each other up.
+
+class WindowLog:
+    """When requests to one site were granted during the last window, kept in a file.
+
+    Every grant is decided with the file locked (`flock`), so processes and threads of this
+    machine that share the file never grant more than the allowance together. The file holds
+    the grant times (epoch seconds, float64) of the last window only.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._lock = threading.Lock()  # flock locks per open file, not per thread
+
+    def admit(self, now: float, allowance: int, window: float, spacing: float) -> float:
+        """Record a grant at `now` and return 0, or return the seconds until one is possible."""
+        with self._lock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                recent = sorted(t for t in self._read() if t > now - window)
+                wait = 0.0
+                if len(recent) >= allowance:
+                    wait = recent[len(recent) - allowance] + window - now
+                if spacing and recent:
+                    wait = max(wait, recent[-1] + spacing - now)
+                if wait > 0:
+                    return wait
+                recent.append(now)
+                self._write(recent)
+                return 0.0
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _read(self) -> array.array:
+        size = os.fstat(self._fd).st_size
+        times = array.array("d")
+        times.frombytes(os.pread(self._fd, size - size % times.itemsize, 0))
+        return times
+
+    def _write(self, times: list[float]) -> None:
+        data = array.array("d", times).tobytes()
+        os.pwrite(self._fd, data, 0)
+        os.ftruncate(self._fd, len(data))
+
+
+class Pacer:
+    """Grants requests to one site: at most `allowance` per window, and `max_in_flight` at once.
+
+    `acquire` before each attempt (retries included) waits for room in the window; `in_flight`
+    holds one of the concurrency slots while the request is on the wire. Waiting callers sleep
+    outside every lock.
     """
 
     def __init__(
         self,
-        tokens_per_second: float,
-        capacity: float,
+        log: WindowLog,
+        allowance: int,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        pacing: Pacing = "burst",
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        window: float = PACING_WINDOW_SECONDS,
+        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.tokens_per_second = tokens_per_second
-        self.capacity = capacity
+        self.allowance = allowance
+        self.window = window
+        self._spacing = window / allowance if pacing == "smooth" else 0.0
+        self._log = log
+        self._slots = threading.BoundedSemaphore(max_in_flight)
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._tokens = capacity
-        self._updated = clock()
-
-    @classmethod
-    def under_limit(cls, requests_per_minute: int, **kwargs) -> "TokenBucket":
-        """A bucket that never exceeds `requests_per_minute` in any 60-second window.
-
-        It refills at `HEADROOM` of the limit and holds at most the remaining share of the limit
-        (at least one token). In any window it grants at most `capacity + rate * 60`, which is
-        the limit itself.
-        """
-        return cls(
-            tokens_per_second=requests_per_minute * HEADROOM / RATE_LIMIT_WINDOW_SECONDS,
-            capacity=max(1.0, requests_per_minute * (1 - HEADROOM)),
-            **kwargs,
-        )
-
-    def drain(self) -> None:
-        """Gives up the tokens saved up so far (reservations already made stay).
-
-        A client drains the bucket when a step starts calling the site. Steps of different runs
-        take turns under the `thinkific` pool, each run in its own process with its own bucket;
-        a step cannot know how much of the last minute the step before it spent, so a burst
-        of saved-up tokens on top of that could pass the limit. From empty, a bucket grants at
-        most its refill rate, and the limit holds across the turns.
-        """
-        with self._lock:
-            now = self._clock()
-            refilled = self._tokens + (now - self._updated) * self.tokens_per_second
-            self._tokens = min(0.0, refilled)
-            self._updated = now
 
     def acquire(self) -> float:
-        """Take one token, sleeping until it is available; returns the seconds slept."""
-        with self._lock:
-            now = self._clock()
-            elapsed = now - self._updated
-            self._tokens = min(self.capacity, self._tokens + elapsed * self.tokens_per_second)
-            self._updated = now
-            self._tokens -= 1
-            wait = max(0.0, -self._tokens / self.tokens_per_second)
-        if wait > 0:
+        """Wait until the window has room, take it; returns the seconds slept."""
+        slept = 0.0
+        while (
+            wait := self._log.admit(self._clock(), self.allowance, self.window, self._spacing)
+        ) > 0:
             self._sleep(wait)
-        return wait
+            slept += wait
+        return slept
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Hold one of the site's concurrency slots for the duration of a request."""
+        with self._slots:
+            yield
 
 
-_shared_buckets: dict[tuple[str, int], TokenBucket] = {}
-_shared_buckets_lock = threading.Lock()
+@dataclass(frozen=True)
+class PacingSettings:
+    """How one process paces one site (see `ThinkificResource` for each setting)."""
+
+    requests_per_minute: int
+    headroom: float = DEFAULT_HEADROOM
+    pacing: Pacing = "burst"
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
 
 
-def shared_bucket(site: str, requests_per_minute: int) -> TokenBucket:
-    """The process-wide bucket for one site (base URL + subdomain) and configured limit.
+_shared_pacers: dict[tuple[str, PacingSettings], Pacer] = {}
+_shared_pacers_lock = threading.Lock()
 
-    Thinkific limits requests per site, so every client of the same site in this process draws
-    from the same bucket. The limit is part of the key so that a client configured with another
-    limit is not silently held to (or let loose by) a bucket built for a different setting.
+
+def pacing_directory() -> Path:
+    """Where the sites' window logs live: THINKIFIC_PACING_DIR, or a folder in the temp dir."""
+    configured = os.environ.get("THINKIFIC_PACING_DIR")
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / "thinkific-pacing"
+
+
+def shared_pacer(site: str, settings: PacingSettings) -> Pacer:
+    """The process-wide pacer of one site (base URL + subdomain) under one set of settings.
+
+    Every client of the site in this process holds the same in-flight slots, and every process
+    of the machine the same window log (a file named after the site). The settings are part of
+    the key so that a client configured otherwise is not held to another client's settings.
     """
-    key = (site, requests_per_minute)
-    with _shared_buckets_lock:
-        if key not in _shared_buckets:
-            _shared_buckets[key] = TokenBucket.under_limit(requests_per_minute)
-        return _shared_buckets[key]
+    key = (site, settings)
+    with _shared_pacers_lock:
+        if key not in _shared_pacers:
+            name = hashlib.sha256(site.encode()).hexdigest()[:24]
+            _shared_pacers[key] = Pacer(
+                WindowLog(pacing_directory() / f"{name}.window"),
+                allowance_under(settings.requests_per_minute, settings.headroom),
+                pacing=settings.pacing,
+                max_in_flight=settings.max_in_flight,
+            )
+        return _shared_pacers[key]

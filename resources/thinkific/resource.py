@@ -24,6 +24,13 @@ from resources.thinkific.errors import (
 )
 from resources.thinkific.graphql import GraphQLSettings, ThinkificGraphQLClient
 from resources.thinkific.pages import Page
+from resources.thinkific.rate_limit import (
+    DEFAULT_HEADROOM,
+    DEFAULT_MAX_IN_FLIGHT,
+    Pacing,
+    PacingSettings,
+)
+from resources.thinkific.read_ahead import ReadAhead
 from resources.thinkific.stats import ClientStats
 
 __all__ = [
@@ -76,7 +83,26 @@ class ThinkificResource(ConfigurableResource):
     requests_per_minute: int = Field(
         default=120,
         ge=1,
-        description="The site's REST limit; the client stays at 95% of it, shared per process.",
+        description="The site's REST limit (THINKIFIC_REQUESTS_PER_MINUTE). No window of 61 s "
+        "holds more than the limit less the headroom, across every process of this machine.",
+    )
+    rate_limit_headroom: float = Field(
+        default=DEFAULT_HEADROOM,
+        ge=0,
+        lt=1,
+        description="Share of the limit left for the site's other API clients "
+        "(THINKIFIC_RATE_LIMIT_HEADROOM; 0.1 leaves 12 of 120 a minute).",
+    )
+    pacing: Pacing = Field(
+        default="burst",
+        description="THINKIFIC_PACING: `burst` spends the window's allowance as soon as requests "
+        "are ready; `smooth` spaces them evenly, for sites whose other clients burst themselves.",
+    )
+    max_in_flight: int = Field(
+        default=DEFAULT_MAX_IN_FLIGHT,
+        ge=1,
+        description="Requests on the wire at once, per process (THINKIFIC_MAX_IN_FLIGHT); "
+        "Thinkific serves about ten per site.",
     )
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(
@@ -100,14 +126,25 @@ class ThinkificResource(ConfigurableResource):
         default=20, ge=0, description="Consecutive 429s tolerated for one request."
     )
     _breaker: SiteBreaker | None = PrivateAttr(default=None)
+    _read_ahead: ReadAhead | None = PrivateAttr(default=None)
 
     def get_client(self, log: logging.Logger | None = None) -> ThinkificClient:
         """A client for this site; pass `context.log` so its progress shows in the run's logs.
 
-        Every client of this resource (of one run) shares one `SiteBreaker`: a 401 or an outage
-        met by one step ends the others at once, with the same error.
+        Every client of this resource (of one run) shares one `SiteBreaker` (a 401 or an outage
+        met by one step ends the others at once, with the same error) and one `ReadAhead` (what
+        one step warmed, another takes).
         """
-        return ThinkificClient(self.client_settings(), log, breaker=self.breaker)
+        return ThinkificClient(
+            self.client_settings(), log, breaker=self.breaker, read_ahead=self.read_ahead
+        )
+
+    @property
+    def read_ahead(self) -> ReadAhead:
+        """The run's answers fetched ahead, shared by its REST clients."""
+        if self._read_ahead is None:
+            self._read_ahead = ReadAhead(self.max_in_flight)
+        return self._read_ahead
 
     @property
     def breaker(self) -> SiteBreaker:
@@ -142,7 +179,9 @@ class ThinkificResource(ConfigurableResource):
             subdomain=self.subdomain,
             api_key=self.api_key,
             access_token=self.access_token,
-            requests_per_minute=self.requests_per_minute,
+            pacing=PacingSettings(
+                self.requests_per_minute, self.rate_limit_headroom, self.pacing, self.max_in_flight
+            ),
             connect_timeout_seconds=self.connect_timeout_seconds,
             timeout_seconds=self.timeout_seconds,
             max_attempts=self.max_attempts,

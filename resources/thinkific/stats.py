@@ -68,6 +68,18 @@ class StatsRecorder:
         with self._lock:
             self._add(backoff_wait_seconds=wait_seconds)
 
+    def add(self, cost: ClientStats) -> None:
+        """Counts what another recorder recorded (a request fetched ahead, taken by this one)."""
+        with self._lock:
+            self._statuses.update(cost.status_counts)
+            self._add(
+                **{
+                    name: getattr(cost, name)
+                    for name in ClientStats.__dataclass_fields__
+                    if name != "status_counts"
+                }
+            )
+
     def snapshot(self) -> ClientStats:
         with self._lock:
             return replace(self._current, status_counts=dict(sorted(self._statuses.items())))

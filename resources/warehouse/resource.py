@@ -170,6 +170,14 @@ class WarehouseResource(dg.ConfigurableResource):
             value = connection.execute(query).scalar_one_or_none()
         return aware(value)
 
+    def has_checkpoint(self, table_name: str) -> bool:
+        """An interrupted load of the table left a checkpoint (the next load may resume it)."""
+        self._target(table_name)
+        state = self.sync_state
+        query = sa.select(state.c.checkpoint).where(state.c.table_name == table_name)
+        with transaction(self.engine, write=False) as connection:
+            return connection.execute(query).scalar_one_or_none() is not None
+
     def _target(self, table_name: str) -> sa.Table:
         if table_name not in self._ensured:
             self.ensure_tables(table_name)

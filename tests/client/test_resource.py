@@ -1,5 +1,6 @@
 """The resource and the client it builds never show their credentials."""
 
+from resources.thinkific.rate_limit import PacingSettings
 from resources.thinkific.resource import ThinkificResource
 
 API_KEY = "key-AAAA-1111"
@@ -34,4 +35,6 @@ def test_the_client_carries_the_configured_settings():
         ACCESS_TOKEN,
         "acme",
     )
-    assert settings.requests_per_minute == 120
+    assert settings.pacing == PacingSettings(
+        requests_per_minute=120, headroom=0.1, pacing="burst", max_in_flight=10
+    )

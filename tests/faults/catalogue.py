@@ -24,8 +24,9 @@ FAULTS = [
         "Wrong API key or subdomain, or a plan without API access",
         "was refused (401, Authentication Error)",
         "Set `THINKIFIC_API_KEY` and `THINKIFIC_SUBDOMAIN` to the same site's values, and check "
-        "that its plan includes API access: Thinkific answers 401 for all three. Nothing is sent "
-        "after the first 401.",
+        "that its plan includes API access: Thinkific answers 401 for all three. After the first "
+        "401 nothing more is sent (the requests already on their way with it, at most ten, get "
+        "401 too).",
     ),
     Fault(
         "The plan or the key's scope forbids a call",
@@ -96,6 +97,12 @@ FAULTS = [
     Fault(
         "A setting that is not a number",
         "is not an integer",
+        "Fix or unset the variable the message names (exit status 2, nothing started).",
+        exit_status=2,
+    ),
+    Fault(
+        "A setting outside the values it takes",
+        "must be one of burst, smooth",
         "Fix or unset the variable the message names (exit status 2, nothing started).",
         exit_status=2,
     ),

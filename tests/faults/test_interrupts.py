@@ -65,8 +65,8 @@ def test_a_stop_mid_sync_ends_every_process_and_the_rerun_completes(stop, tmp_pa
         output = stopped.stdout + stopped.stderr
         assert output.count(BY_NAME["Stopped with Ctrl-C or SIGTERM"].says) == 1, output[-3000:]
         assert "Error 130" in stopped.stderr and "Sync summary" in stopped.stdout
-        assert "Traceback" not in output
-        assert len(tree) >= 3 and seconds < STOP_BOUND_SECONDS  # make, uv, python
+        assert "Traceback" not in output, output[-6000:]
+        assert len(tree) >= 2 and seconds < STOP_BOUND_SECONDS  # make, python
 
         rerun = run_sync(env)
         assert rerun.returncode == 0, rerun.output[-3000:]
