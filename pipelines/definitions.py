@@ -21,6 +21,7 @@ from pipelines.jobs.schedules import (
 )
 from pipelines.jobs.teams import team_jobs
 from pipelines.jobs.tools import tools_jobs
+from pipelines.jobs.webhook_events import apply_webhook_events
 from pipelines.resources import all_resources
 from pipelines.sensors.notifications import notification_sensors
 from pipelines.sensors.team_refresh import seats_after_team_action
@@ -36,7 +37,7 @@ defs = Definitions(
         *upload_assets,
     ],
     asset_checks=[*thinkific_checks, *thinkific_graphql_checks, *dashboard_checks],
-    jobs=[thinkific_sync_job, *tools_jobs, *team_jobs],
+    jobs=[thinkific_sync_job, *tools_jobs, *team_jobs, apply_webhook_events],
     schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
     sensors=[
         *notification_sensors,

@@ -15,6 +15,7 @@ numbers as strings, ISO timestamps with or without milliseconds, `Z` or an offse
 unknown keys, validates lazily, and reports every failing value at once as a
 `RecordValidationError`. `records_to_rows` does the same for a few records at a time, as plain
 rows, without pandera's cost per call (for models that check only types and nullability).
+`carried_columns` tells the columns a record carries from those it leaves out.
 """
 
 import datetime as dt
@@ -278,6 +279,25 @@ def _lookup(record: Mapping[str, Any], key: str) -> Any:
     return value
 
 
+def carried_columns(spec: TableSpec, record: Mapping[str, Any]) -> list[str]:
+    """The columns a record carries, null included: those whose own key, or a key they are read
+    from, is present. The others are absent from it, which is not the same as null (a webhook
+    payload leaves out fields a REST record has)."""
+    return [
+        column.name
+        for column in spec.columns
+        if any(_lookup(record, key) is not _MISSING for key in (column.name, *column.read_from))
+    ]
+
+
+def read_integer(value: Any) -> int | None:
+    """The value read as an integer id (`7`, `7.0`, `"7"`), None when it is not one."""
+    try:
+        return _read_integer(value)
+    except _Unreadable:
+        return None
+
+
 def _raw_value(record: Mapping[str, Any], column: ColumnSpec) -> Any:
     """The column's value in the record: its own key, else the first alternative key present."""
     for key in (column.name, *column.read_from):
@@ -296,10 +316,8 @@ def _record_label(spec: TableSpec, record: Mapping[str, Any], position: int) -> 
 
 
 def _display_key(value: Any) -> Any:
-    try:
-        return _read_integer(value)
-    except _Unreadable:
-        return repr(value)
+    integer = read_integer(value)
+    return repr(value) if integer is None else integer
 
 
 VALIDATED_FOR = "validated_for_table"

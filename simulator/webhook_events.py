@@ -24,6 +24,8 @@ TOPICS = (
     "user.signup",
     "user.updated",
 )
+SOURCES = {"quiz": "quiz_results", "enrollment": "enrollments", "user": "users"}
+"""Where each resource's events draw their records from."""
 USER_FIELDS = (
     "administered_course_ids",
     "affiliate_code",
@@ -58,13 +60,13 @@ class WebhookEvents:
         self._clock = sim.clock
         self._random = random.Random(seed)
         self._serial = self._random.randrange(100_000, 900_000)
-        self._payloads: dict[str, Callable[[], dict[str, Any]]] = {
+        self._payloads: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "quiz.attempted": self._quiz_attempted,
-            "enrollment.created": lambda: self._enrollment(self._pick("enrollments")),
-            "enrollment.progress": lambda: self._enrollment(self._pick("enrollments")),
+            "enrollment.created": self._enrollment,
+            "enrollment.progress": self._enrollment,
             "enrollment.completed": self._enrollment_completed,
-            "user.signup": lambda: self._user(self._pick("users")),
-            "user.updated": lambda: self._user(self._pick("users")),
+            "user.signup": self._user,
+            "user.updated": self._user,
         }
 
     def sample(self, count: int, topics: tuple[str, ...] = TOPICS) -> list[dict[str, Any]]:
@@ -74,9 +76,11 @@ class WebhookEvents:
             raise ValueError(f"unknown topics {sorted(unknown)}; known: {list(self._payloads)}")
         return [self.event(topics[n % len(topics)]) for n in range(count)]
 
-    def event(self, topic: str) -> dict[str, Any]:
-        """One envelope of `topic` about a record picked from the site."""
+    def event(self, topic: str, record_id: int | None = None) -> dict[str, Any]:
+        """One envelope of `topic` about a record picked from the site, or about the record
+        `record_id` (an enrollment, user or quiz submission, as the topic says)."""
         resource, action = topic.split(".")
+        record = self._record(topic, record_id)
         now = self._clock.now()
         self._serial += 1
         return {
@@ -86,21 +90,27 @@ class WebhookEvents:
             "tenant_id": self._tenant_id,
             "created_at": _iso(now),
             "timestamp": int(now.timestamp()),
-            "payload": self._payloads[topic](),
+            "payload": self._payloads[topic](record),
         }
 
-    def _pick(self, stream: str) -> dict[str, Any]:
+    def _record(self, topic: str, record_id: int | None) -> dict[str, Any]:
+        """The record an event of `topic` is about: `record_id`'s, or one picked at random (for
+        `enrollment.completed`, among the completed enrollments)."""
+        stream = SOURCES[topic.split(".")[0]]
+        if record_id is not None:
+            return next(r for r in self._truth[stream] if int(r["id"]) == record_id)
         records = self._truth[stream]
+        if topic == "enrollment.completed":
+            records = [e for e in records if e["completed"]]
         if not records:
-            raise ValueError(f"the site has no {stream} to send events about")
+            raise ValueError(f"the site has no {stream} to send {topic} events about")
         return self._random.choice(records)
 
     def _person(self, user_id: int) -> dict[str, Any]:
         user = self._users[user_id]
         return {key: user[key] for key in ("id", "first_name", "last_name", "email")}
 
-    def _quiz_attempted(self) -> dict[str, Any]:
-        result = self._pick("quiz_results")
+    def _quiz_attempted(self, result: dict[str, Any]) -> dict[str, Any]:
         answered = result["correctCount"] + result["incorrectCount"]
         return {
             "attempts": result["attempts"],
@@ -128,12 +138,8 @@ class WebhookEvents:
             "user": self._person(enrollment["user_id"]),
         }
 
-    def _enrollment_completed(self) -> dict[str, Any]:
+    def _enrollment_completed(self, enrollment: dict[str, Any]) -> dict[str, Any]:
         """A completed enrollment; with its certificate's fields when it earned one."""
-        completed = [e for e in self._truth["enrollments"] if e["completed"]]
-        if not completed:
-            raise ValueError("the site has no completed enrollments to send events about")
-        enrollment = self._random.choice(completed)
         payload = self._enrollment(enrollment)
         certificate = self._certificates.get((enrollment["user_id"], enrollment["course_id"]))
         if certificate is not None:

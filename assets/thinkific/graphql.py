@@ -5,9 +5,9 @@ What the API allows, and so how each table is loaded (see `resources.thinkific.l
 
 - Neither certificates nor quiz submissions can be filtered by date, so the nightly run takes a
   complete snapshot of each: rows that disappeared get `deleted_at`.
-- Certificates can be read per user (`userByEmail`), and quiz submissions filtered by user: the
-  webhook sensor asks for just the users its new events name (run config below), and those
-  rows are upserted without deleting anything.
+- Certificates can be read per user (`userByEmail`), and quiz submissions filtered by user: a
+  run can ask for just some users' rows (run config below, from the Launchpad), which are
+  upserted without deleting anything.
 
 All come from one step so that one client keeps one cost budget (2,000 points a minute per
 site): two steps run as two processes could not share it. Without THINKIFIC_ACCESS_TOKEN the
@@ -125,11 +125,3 @@ def certificates_and_quiz_results(
         }
         result = MaterializeResult(asset_key=key, metadata=metadata)
         yield with_primary_key_check(result, warehouse, stream.name)
-
-
-def refresh_run_config(certificate_user_emails: list[str], quiz_user_ids: list[int]) -> dict:
-    """Run config for a targeted refresh of these users (what the webhook sensor requests)."""
-    config = LearningRecordsConfig(
-        certificate_user_emails=certificate_user_emails, quiz_user_ids=quiz_user_ids
-    )
-    return {"ops": {certificates_and_quiz_results.node_def.name: {"config": config.model_dump()}}}

@@ -10,10 +10,12 @@ Crash safety: each staged page and the checkpoint that covers it are committed t
 rerun after a crash resumes after the last staged page (reads that can start at a page); the
 target table changes only in the final commit. Completeness: a read is complete when no read's
 `total_items` moved while it was paged and the distinct rows staged equal the rows the reads
-announced. Only a complete read may mark absent rows deleted (`deleted_at`) or advance a
-watermark; an incomplete one still loads what it read, and the next run reads again.
+announced. Only a complete read may mark absent rows deleted (`deleted_at`), advance a
+watermark or record when it began (the table's `complete_read_at`, what webhook events are
+compared with); an incomplete one still loads what it read, and the next run reads again.
 """
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -35,9 +37,12 @@ are read, so that many small reads are in flight side by side instead of one aft
 
 @dataclass
 class ReadProgress:
-    """How far a load got: the checkpoint staged with every page (`listing`: which read)."""
+    """How far a load got: the checkpoint staged with every page (`listing`: which read).
+    `started_at`: when its first page was asked for (ISO 8601), kept across a resume; absent
+    from a checkpoint written before it was kept, and then not recorded at all."""
 
     fingerprint: str
+    started_at: str | None = None
     listing: int = 0
     page: int = 1
     listing_total: int | None = None
@@ -138,7 +143,7 @@ def load(
         else:
             if resumable:
                 loader.restart()
-            progress = ReadProgress(fingerprint)
+            progress = ReadProgress(fingerprint, started_at=dt.datetime.now(dt.UTC).isoformat())
         stager = _Stager(loader, spec, progress, checkpoints=resumable)
         remaining = reads[progress.listing :]
         for number, read in enumerate(remaining):
@@ -154,7 +159,12 @@ def load(
                 "watermark stays; the next run reads again."
             )
         crash_point("before_merge", table)
-        result = loader.commit(complete_snapshot=complete and not incremental, advance=complete)
+        started_at = dt.datetime.fromisoformat(progress.started_at) if progress.started_at else None
+        result = loader.commit(
+            complete_snapshot=complete and not incremental,
+            advance=complete,
+            read_started_at=started_at,
+        )
     return {
         **load_metadata(warehouse, table, result, time.monotonic() - started),
         "complete_read": complete,

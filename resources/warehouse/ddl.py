@@ -92,10 +92,14 @@ def upsert_staging_table(spec: TableSpec) -> sa.Table:
 
 
 def sync_state_table(metadata: sa.MetaData) -> sa.Table:
-    """Per table: its watermark, and the checkpoint of a resumable load in progress.
+    """Per table: its watermark, when its last complete read began (`complete_read_at`: every
+    change made before then is in the table, which is what tells a late webhook event from a
+    new one), and the checkpoint of a resumable load in progress.
 
-    Written in the same transaction as the rows each covers, so neither ever runs ahead of the
-    data: a checkpoint with the page it records, a watermark with the merge it summarises.
+    Written in the same transaction as the rows each covers, so none ever runs ahead of the
+    data: a checkpoint with the page it records, a watermark and a read's start with the merge
+    they summarise. `complete_read_at` came later: a table from before it gains the column
+    (`WarehouseResource.ensure_tables`).
     """
     return sa.Table(
         SYNC_STATE_TABLE,
@@ -104,6 +108,7 @@ def sync_state_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("watermark", sa.DateTime(timezone=True), nullable=True),
         sa.Column("checkpoint", sa.Text, nullable=True),
         sa.Column("checkpointed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("complete_read_at", sa.DateTime(timezone=True), nullable=True),
     )
 
 

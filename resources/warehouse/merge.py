@@ -20,10 +20,11 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateTable, DropTable
 
 from resources.warehouse.copy_loads import copy_text as copy_text_into
 from resources.warehouse.copy_loads import temporary_table_like
-from resources.warehouse.ddl import DELETED_AT
+from resources.warehouse.ddl import DELETED_AT, upsert_staging_table
 from resources.warehouse.engine import insert as _insert
 from resources.warehouse.rows import batches, copy_text, plain_records, sqlite_rows, sqlite_values
 from schemas.tables import VALIDATED_FOR, TableSpec, records_to_frame
@@ -206,6 +207,22 @@ def merge(
         )
         deleted = connection.execute(mark).rowcount
     return _result(counts, written, deleted)
+
+
+def upsert_rows(
+    connection: sa.Connection, spec: TableSpec, target: sa.Table, rows: pd.DataFrame
+) -> LoadResult:
+    """Upserts rows (one per key, as `rows_of` makes them) within the connection's transaction:
+    on PostgreSQL COPYed into a temporary staging table and merged from there, on SQLite bound
+    straight into the merging INSERT (`upsert_sqlite`)."""
+    if connection.dialect.name == "sqlite":
+        return upsert_sqlite(connection, spec, target, rows)
+    staging = upsert_staging_table(spec)
+    connection.execute(CreateTable(staging))
+    load_rows(connection, staging, rows)
+    result = merge(connection, spec, target, staging, complete_snapshot=False)
+    connection.execute(DropTable(staging))
+    return result
 
 
 def upsert_sqlite(

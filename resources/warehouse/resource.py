@@ -7,9 +7,9 @@ tables, `schemas.thinkific.TABLES`; another with `with_tables`), each defined by
 snapshot, cleared when they come back. The parts: `engine` (URL, engines, transactions), `ddl`,
 `merge` (staging writes and the merge statement) and `snapshot` (`SnapshotLoader`).
 
-- `upsert`, in one transaction: on PostgreSQL the frame is COPYed into a temporary staging table
-  and merged from there; on SQLite, which has no COPY, its rows are bound straight into the
-  merging INSERT by executemany (`merge.upsert_sqlite`): a staging table would only add a
+- `upsert`, in one transaction (`merge.upsert_rows`): on PostgreSQL the frame is COPYed into a
+  temporary staging table and merged from there; on SQLite, which has no COPY, its rows are
+  bound straight into the merging INSERT by executemany: a staging table would only add a
   second write of every row.
 - `snapshot`: a `SnapshotLoader`, page by page, applied in one transaction on commit.
 """
@@ -23,14 +23,13 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field, PrivateAttr
-from sqlalchemy.schema import CreateSchema, CreateTable, DropTable
+from sqlalchemy.schema import CreateSchema, CreateTable
 
 from resources.warehouse.ddl import (
     DELETED_AT,
     SYNC_STATE_TABLE,
     define_table,
     sync_state_table,
-    upsert_staging_table,
 )
 from resources.warehouse.engine import (
     WAREHOUSE_URL_ENV,
@@ -40,8 +39,9 @@ from resources.warehouse.engine import (
     default_warehouse_url,
     transaction,
 )
-from resources.warehouse.merge import LoadResult, load_rows, merge, rows_of, upsert_sqlite
+from resources.warehouse.merge import LoadResult, rows_of, upsert_rows
 from resources.warehouse.snapshot import SnapshotLoader
+from resources.warehouse.table_evolution import add_missing_columns
 from schemas.tables import TableSpec
 from schemas.thinkific import TABLES as THINKIFIC_TABLES
 
@@ -153,6 +153,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 connection.execute(CreateSchema(self.schema, if_not_exists=True))
             for table in tables:
                 connection.execute(CreateTable(table, if_not_exists=True))
+            add_missing_columns(connection, self.sync_state)
         self._ensured.update(names)
 
     @property
@@ -194,14 +195,7 @@ class WarehouseResource(dg.ConfigurableResource):
         target = self._target(table_name)
         rows = rows_of(spec, frame)
         with transaction(self.engine, write=True) as connection:
-            if connection.dialect.name == "sqlite":
-                return upsert_sqlite(connection, spec, target, rows)
-            staging = upsert_staging_table(spec)
-            connection.execute(CreateTable(staging))
-            load_rows(connection, staging, rows)
-            result = merge(connection, spec, target, staging, complete_snapshot=False)
-            connection.execute(DropTable(staging))
-        return result
+            return upsert_rows(connection, spec, target, rows)
 
     def snapshot(self, table_name: str, resumable: bool = False) -> SnapshotLoader:
         """A loader for one complete snapshot of the table; use it as a context manager:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateTable, DropTable
 
 from resources.crash_points import crash_point
-from resources.warehouse.ddl import DELETED_AT, resume_table, save_state, staging_table
+from resources.warehouse.ddl import resume_table, save_state, staging_table
 from resources.warehouse.engine import WarehouseError, aware, drop_table, transaction
 from resources.warehouse.merge import LoadResult, load_rows, merge, rows_of
 from schemas.tables import TableSpec
@@ -114,10 +114,21 @@ class SnapshotLoader:
             query = sa.select(sa.func.count()).select_from(self._staging)
             return connection.execute(query).scalar_one()
 
-    def commit(self, complete_snapshot: bool = True, advance: bool = True) -> LoadResult:
+    def commit(
+        self,
+        complete_snapshot: bool = True,
+        advance: bool = True,
+        read_started_at: dt.datetime | None = None,
+    ) -> LoadResult:
         """Applies the snapshot in one transaction: merge; with `complete_snapshot`, mark live
-        rows absent from it deleted; with `advance`, raise the table's watermark to its highest
-        live `updated_at` (tables that have one); clear the checkpoint; drop staging."""
+        rows absent from it deleted; with `advance`, raise the table's watermark to the highest
+        `updated_at` staged (tables that have one) and record `read_started_at`, when given, as
+        the start of the table's last complete read; clear the checkpoint; drop staging.
+
+        The watermark counts only rows this read staged, never rows already in the table: a row
+        a webhook event wrote (`resources.webhooks`) may be newer than rows the read has not
+        seen yet, and a watermark past them would keep the next incremental read from them.
+        """
         self._require_open()
         with transaction(self._engine, write=True) as connection:
             result = merge(
@@ -129,14 +140,25 @@ class SnapshotLoader:
             )
             state: dict[str, Any] = {"checkpoint": None}
             if advance and WATERMARK_COLUMN in self._target.c:
-                live = self._target.c[DELETED_AT].is_(None)
-                highest = sa.select(sa.func.max(self._target.c[WATERMARK_COLUMN])).where(live)
-                state["watermark"] = connection.execute(highest).scalar_one()
+                state["watermark"] = self._advanced_watermark(connection)
+            if advance and read_started_at is not None:
+                state["complete_read_at"] = read_started_at
             save_state(connection, self._state, self._spec.name, **state)
             connection.execute(DropTable(self._staging))
             crash_point("merge_transaction", self._spec.name)
         self._drop_staging.detach()
         return result
+
+    def _advanced_watermark(self, connection: sa.Connection) -> dt.datetime | None:
+        """The higher of the table's watermark and the highest `updated_at` staged."""
+        staged = sa.select(sa.func.max(self._staging.c[WATERMARK_COLUMN]))
+        state = self._state
+        current = sa.select(state.c.watermark).where(state.c.table_name == self._spec.name)
+        candidates = [
+            aware(connection.execute(staged).scalar_one()),
+            aware(connection.execute(current).scalar_one_or_none()),
+        ]
+        return max((moment for moment in candidates if moment is not None), default=None)
 
     def abort(self) -> None:
         """Drops the staging table without touching the target; does nothing once closed.

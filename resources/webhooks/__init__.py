@@ -1,2 +1,3 @@
-"""The webhook events table: each signed Thinkific event stored once, read back in order.
-The receiver appends to it (`store`); the webhook sensor reads it."""
+"""Webhook events: the table each signed Thinkific event is stored in once (`store`: the receiver
+appends, the webhook sensor reads), and applying them as changes to the Thinkific tables
+(`apply`, with `changes`, `versions` and `targeted_reads`)."""

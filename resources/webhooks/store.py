@@ -9,13 +9,16 @@ number, and inserts the new ones numbered on from it; a stored event is committe
 `add_many` returns. Writers take turns, so numbers follow commit order and a sensor never passes
 a number still being written: SQLite has one writer at a time anyway (the transaction takes the
 write lock up front); on PostgreSQL the transaction first locks the table against other writers
-(readers are not held up).
+(readers are not held up). `after` reads what the sensor needs of the events past its cursor;
+`landed` reads a range of them whole, to apply (`resources.webhooks.apply`).
 
 SQLAlchemy Core on the warehouse's engine, the table defined by `define_table` (numbered by
 `sequence_number`, the event id unique); the warehouse resource's own tables are all loaded by
 snapshot or upsert, which this append-only table is not.
 """
 
+import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,7 +28,7 @@ from sqlalchemy.schema import CreateSchema, CreateTable
 
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import define_table
-from resources.warehouse.engine import transaction
+from resources.warehouse.engine import aware, transaction
 from schemas.tables import RecordValidationError, records_to_rows
 from schemas.webhooks import WEBHOOK_EVENTS
 
@@ -34,13 +37,30 @@ SEQUENCE = "sequence_number"
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """What the sensor needs of one stored event."""
+    """One stored event by its number, id, topic and the user it names (`after`)."""
 
     sequence_number: int
     id: str
     topic: str
     user_id: int | None
     user_email: str | None
+
+
+@dataclass(frozen=True)
+class LandedEvent:
+    """One stored event as it is applied: its envelope's times and its payload."""
+
+    sequence_number: int
+    id: str
+    topic: str
+    created_at: dt.datetime | None
+    received_at: dt.datetime
+    payload: dict[str, Any]
+
+    @property
+    def at(self) -> dt.datetime:
+        """When the event happened: the envelope's `created_at`, else when it was received."""
+        return self.created_at or self.received_at
 
 
 @dataclass(frozen=True)
@@ -113,19 +133,42 @@ class WebhookStore:
 
     def after(self, sequence_number: int, limit: int) -> list[StoredEvent]:
         """Up to `limit` events stored after `sequence_number`, in the order they were stored."""
+        columns = (SEQUENCE, "id", "topic", "user_id", "user_email")
+        rows = self._rows(columns, self.table.c[SEQUENCE] > sequence_number, limit=limit)
+        return [StoredEvent(*row) for row in rows]
+
+    def landed(self, after: int, through: int) -> list[LandedEvent]:
+        """The events numbered after `after` up to `through`, in stored order, payloads parsed."""
+        number = self.table.c[SEQUENCE]
+        columns = (SEQUENCE, "id", "topic", "created_at", "received_at", "payload")
+        rows = self._rows(columns, number > after, number <= through)
+        return [
+            LandedEvent(
+                sequence_number=row.sequence_number,
+                id=row.id,
+                topic=row.topic,
+                created_at=aware(row.created_at),
+                received_at=aware(row.received_at),
+                payload=json.loads(row.payload),
+            )
+            for row in rows
+        ]
+
+    def _rows(
+        self, columns: Sequence[str], *criteria: Any, limit: int | None = None
+    ) -> list[sa.Row[Any]]:
+        """The named columns of the events meeting the criteria, in stored order."""
         if not self._created:
             self.create_table()
         table = self.table
         query = (
-            sa.select(
-                table.c[SEQUENCE], table.c.id, table.c.topic, table.c.user_id, table.c.user_email
-            )
-            .where(table.c[SEQUENCE] > sequence_number)
+            sa.select(*(table.c[name] for name in columns))
+            .where(*criteria)
             .order_by(table.c[SEQUENCE])
             .limit(limit)
         )
         with self._engine.connect() as connection:
-            return [StoredEvent(*row) for row in connection.execute(query)]
+            return list(connection.execute(query).all())
 
 
 def _validated(event: Mapping[str, Any]) -> dict[str, Any] | Refused:

@@ -7,8 +7,8 @@ from assets.thinkific.checks import thinkific_graphql_checks
 from assets.thinkific.graphql import (
     CERTIFICATES,
     QUIZ_RESULTS,
+    LearningRecordsConfig,
     certificates_and_quiz_results,
-    refresh_run_config,
 )
 from assets.thinkific.rest import asset_of
 from schemas.thinkific import to_frame
@@ -98,7 +98,10 @@ def test_a_targeted_refresh_upserts_only_the_named_users(start_simulator, sqlite
     truth = sim.ground_truth()
     user_id = int(truth["quiz_results"][0]["user"]["id"])
     email = truth["certificates"][0]["user"]["email"]
-    result = _run(sim, sqlite_warehouse, run_config=refresh_run_config([email], [user_id]))
+    config = LearningRecordsConfig(certificate_user_emails=[email], quiz_user_ids=[user_id])
+    step = certificates_and_quiz_results.node_def.name
+    run_config = {"ops": {step: {"config": config.model_dump()}}}
+    result = _run(sim, sqlite_warehouse, run_config=run_config)
     assert result.success
     certificates = [c for c in truth["certificates"] if c["user"]["email"] == email]
     quiz_results = [r for r in truth["quiz_results"] if int(r["user"]["id"]) == user_id]

@@ -1,10 +1,11 @@
-"""The webhook receiver served by uvicorn on a free 127.0.0.1 port, and events to send it."""
+"""The webhook receiver served by uvicorn on a free 127.0.0.1 port, events to send it, and
+simulated sites to apply events about."""
 
 import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from resources.webhooks.store import StoredEvent, WebhookStore
 from simulator import SimulatorConfig, SimulatorServer
 from simulator.webhook_events import WebhookEvents
 from simulator.webhooks import SIGNATURE_HEADER, sign
+from tests.webhooks.applying import FAST_SITE, sync
 
 SECRET = "whk-test-key"
 MAX_BODY_BYTES = 32 * 1024
@@ -119,3 +121,18 @@ def envelope(**fields: Any) -> dict[str, Any]:
         "created_at": "2019-08-27T21:02:50.000Z",
         "payload": {"attempts": 1, "user": {"id": 7, "email": "a@b.example"}, "quiz": {"id": 3}},
     } | fields
+
+
+@pytest.fixture
+def live_site(start_simulator: Callable[..., SimulatorServer]) -> SimulatorServer:
+    """A small site served over HTTP, with room in its rate limits for a sync in seconds."""
+    return start_simulator(**FAST_SITE)
+
+
+@pytest.fixture
+def synced_site(live_site: SimulatorServer, warehouse: WarehouseResource) -> SimulatorServer:
+    """The site after a nightly sync into `warehouse` (SQLite, then PostgreSQL), its request
+    counters reset."""
+    sync(live_site, warehouse)
+    live_site.stats.reset()
+    return live_site

@@ -1,34 +1,17 @@
-"""The webhook sensor: new events become one run refreshing what they change, past its cursor."""
-
-import datetime as dt
-import json
+"""The webhook sensor: new events become one run applying them, past its cursor; the run reports
+the tables it changed as materializations of their assets."""
 
 import dagster as dg
-import pandas as pd
 
-from assets.thinkific.graphql import CERTIFICATES, QUIZ_RESULTS, certificates_and_quiz_results
-from assets.thinkific.rest import asset_of
-from pipelines.sensors.webhooks import ENROLLMENTS, USERS, thinkific_webhook_events
-from receiver.envelope import event_record
-from resources.thinkific.resource import ThinkificResource
-from resources.webhooks.store import WebhookStore
-from schemas.thinkific import to_frame
+from pipelines.definitions import defs
+from pipelines.jobs.webhook_events import JOB_NAME, apply_webhook_events
+from pipelines.sensors.webhooks import thinkific_webhook_events
+from resources.webhooks.apply import STREAMS
 from simulator.webhook_events import WebhookEvents
-from tests.graphql.helpers import LEARNING_SITE, graphql_resource
+from tests.webhooks.applying import land, thinkific
 
-users = asset_of("users")
-enrollments = asset_of("enrollments")
-
-THINKIFIC_ELSEWHERE = ThinkificResource(api_key="k", subdomain="s")
-"""Loading definitions calls no API."""
-
-
-def _land(warehouse, events: list[dict]) -> None:
-    """Store events as the receiver does."""
-    records = [
-        event_record(json.dumps(event).encode(), dt.datetime.now(dt.UTC)) for event in events
-    ]
-    WebhookStore(warehouse).add_many(records)
+ENROLLMENTS = dg.AssetKey(["thinkific", "enrollments"])
+USERS = dg.AssetKey(["thinkific", "users"])
 
 
 def _tick(warehouse, cursor: str | None = None):
@@ -41,65 +24,58 @@ def test_without_new_events_the_sensor_skips(sqlite_warehouse):
     assert isinstance(result, dg.SkipReason)
 
 
-def test_new_events_become_one_run_refreshing_what_they_change(sqlite_warehouse, events):
-    quiz = [events.event("quiz.attempted") for _ in range(3)]
-    completed = events.event("enrollment.completed")
-    _land(sqlite_warehouse, [*quiz, events.event("user.signup"), completed])
+def test_new_events_become_one_run_applying_them(sqlite_warehouse, events):
+    land(sqlite_warehouse, [events.event(topic) for topic in ("quiz.attempted", "user.signup")])
+    land(sqlite_warehouse, [events.event("enrollment.completed")])
+
     result = _tick(sqlite_warehouse)
-    assert result.cursor == "5"
+
+    assert result.cursor == "3"
     (request,) = result.run_requests
-    assert set(request.asset_selection) == {QUIZ_RESULTS, CERTIFICATES, ENROLLMENTS, USERS}
-    assert request.run_key == "webhook-events-1-5"
-    config = request.run_config["ops"][certificates_and_quiz_results.node_def.name]["config"]
-    assert config["quiz_user_ids"] == sorted({e["payload"]["user"]["id"] for e in quiz})
-    assert config["certificate_user_emails"] == [completed["payload"]["user"]["email"]]
+    assert request.run_key == "webhook-events-1-3"
+    assert request.run_config == {"after": 0, "through": 3}
 
 
 def test_the_next_tick_reads_only_events_after_its_cursor(sqlite_warehouse, events):
-    _land(sqlite_warehouse, [events.event("quiz.attempted"), events.event("user.updated")])
+    land(sqlite_warehouse, [events.event("quiz.attempted"), events.event("user.updated")])
     first = _tick(sqlite_warehouse)
-    _land(sqlite_warehouse, [events.event("enrollment.progress")])
+    land(sqlite_warehouse, [events.event("enrollment.progress")])
+
     second = _tick(sqlite_warehouse, cursor=first.cursor)
+
     (request,) = second.run_requests
-    assert (second.cursor, request.asset_selection) == ("3", [ENROLLMENTS])
-    assert request.run_config == {}
+    assert (second.cursor, request.run_config) == ("3", {"after": 2, "through": 3})
     assert isinstance(_tick(sqlite_warehouse, cursor=second.cursor), dg.SkipReason)
 
 
-def test_the_requested_run_refreshes_only_the_users_the_events_name(
-    start_simulator, sqlite_warehouse
-):
-    sim = start_simulator(**LEARNING_SITE, graphql_points_per_minute=100_000)
-    quiz_events = WebhookEvents(sim, seed=4).sample(2, ("quiz.attempted",))
-    _land(sqlite_warehouse, quiz_events)
-    (request,) = _tick(sqlite_warehouse).run_requests
-    result = dg.materialize(
-        [users, enrollments, certificates_and_quiz_results],
-        selection=request.asset_selection,
+def test_the_run_materializes_what_it_changed_and_observes_what_it_did_not(synced_site, warehouse):
+    enrollment = synced_site.ground_truth()["enrollments"][0]
+    synced_site.site.update("enrollments", enrollment["id"], {"percentage_completed": 0.55})
+    events = WebhookEvents(synced_site)
+    stale_user = events.event("user.updated")
+    stale_user["created_at"] = "2000-01-01T00:00:00.000Z"
+    land(warehouse, [events.event("enrollment.progress", enrollment["id"]), stale_user])
+    (request,) = _tick(warehouse).run_requests
+
+    result = apply_webhook_events.execute_in_process(
         run_config=request.run_config,
-        resources={"thinkific": graphql_resource(sim), "warehouse": sqlite_warehouse},
-    )
-    assert result.success
-    named = {event["payload"]["user"]["id"] for event in quiz_events}
-    expected = [r for r in sim.ground_truth()["quiz_results"] if int(r["user"]["id"]) in named]
-    pd.testing.assert_frame_equal(
-        sqlite_warehouse.read_frame("thinkific_quiz_results"),
-        to_frame("thinkific_quiz_results", expected).sort_values("id").reset_index(drop=True),
-        check_dtype=False,
+        resources={"thinkific": thinkific(synced_site), "warehouse": warehouse},
     )
 
-
-def test_the_sensor_and_the_assets_it_targets_load_as_one_code_location(sqlite_warehouse):
-    defs = dg.Definitions(
-        assets=[users, enrollments, certificates_and_quiz_results],
-        sensors=[thinkific_webhook_events],
-        resources={"warehouse": sqlite_warehouse, "thinkific": THINKIFIC_ELSEWHERE},
-    )
-    dg.Definitions.validate_loadable(defs)
-    targets = defs.resolve_sensor_def("thinkific_webhook_events").asset_selection
-    assert targets.resolve(defs.resolve_asset_graph()) == {
-        USERS,
-        ENROLLMENTS,
-        CERTIFICATES,
-        QUIZ_RESULTS,
+    (materialized,) = result.asset_materializations_for_node("apply_events_as_changes")
+    assert materialized.asset_key == ENROLLMENTS
+    metadata = {key: value.value for key, value in materialized.metadata.items()}
+    assert {key: metadata[key] for key in ("events", "events_applied", "rows_updated")} == {
+        "events": 1,
+        "events_applied": 1,
+        "rows_updated": 1,
     }
+    (observed,) = result.asset_observations_for_node("apply_events_as_changes")
+    assert observed.asset_key == USERS
+    assert observed.metadata["events_stale"].value == 1
+
+
+def test_the_sensor_launches_the_job_and_the_job_changes_only_assets_of_the_code_location():
+    assert defs.resolve_sensor_def("thinkific_webhook_events").job_name == JOB_NAME
+    keys = defs.resolve_asset_graph().get_all_asset_keys()
+    assert {dg.AssetKey(["thinkific", stream]) for stream in STREAMS} <= keys
