@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import resources.extraction.engine as engine
-from assets.thinkific.rest import FULL_REFRESH_TAG
+from assets.thinkific.run_reads import FULL_REFRESH_TAG
 from simulator.webhook_events import WebhookEvents
 from tests.contract_examples import load_example
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
