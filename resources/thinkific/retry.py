@@ -2,8 +2,8 @@
 
 urllib3's `Retry` (mounted on the session's adapter) handles transient statuses, connection errors
 and read timeouts with capped, jittered exponential backoff. `ObservedRetry` only adds hooks so
-the client can count and log each retry, sleep through an injectable clock and draw a token from
-the site's bucket before the retried request goes out.
+the client can count and log each retry, sleep through an injectable clock and take room in the
+site's window of recent requests before the retried request goes out.
 """
 
 from collections.abc import Callable

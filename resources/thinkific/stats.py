@@ -24,7 +24,7 @@ class ClientStats:
     rate_limit_wait_seconds: float = 0.0
     """Time spent waiting for `RateLimit-Reset` after rate-limited answers."""
     throttle_wait_seconds: float = 0.0
-    """Time spent waiting on the client-side token bucket (staying under the limit)."""
+    """Time spent waiting for room in the site's window of recent requests (the limit)."""
     backoff_wait_seconds: float = 0.0
     """Time spent backing off before retrying transient failures."""
     connection_errors: int = 0
