@@ -8,6 +8,7 @@ REST read the run will make (`warm_the_run`); the later steps take what has arri
 with its own checkpoints, metadata and failures.
 """
 
+import threading
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -98,13 +99,17 @@ def _steps_share_this_process(context: AssetExecutionContext) -> bool:
 def _children_warmer(
     stream: Stream, read: PerParent, client: ThinkificClient, context: AssetExecutionContext
 ) -> AnswerHook:
-    """Warms a per-parent stream's reads from its parent listing's answers (a first sync)."""
-    budget = [WARM_READS]
+    """Warms a per-parent stream's reads from its parent listing's answers (a first sync), the
+    first `WARM_READS` of them; answers of several pages may arrive in two workers at once."""
+    budget = WARM_READS
+    lock = threading.Lock()
 
     def on_answer(body: Any) -> None:
+        nonlocal budget
         items = body.get("items") if isinstance(body, dict) else None
-        ids = parent_ids(read, items or [])[: budget[0]]
-        budget[0] -= len(ids)
+        with lock:
+            ids = parent_ids(read, items or [])[:budget]
+            budget -= len(ids)
         for each in per_parent_reads(stream.name, read, ids, client, context.log):
             each.warm()
 
