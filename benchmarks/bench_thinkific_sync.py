@@ -9,12 +9,15 @@ window ÷ allowance: how the client paced before it spent the window's allowance
 Reported per run, from the simulator's own request log:
 
 - the request phase: from the first REST request's arrival to the last one's answer;
-- the burst-aware minimum for the same requests: what the limit and the in-flight cap
-  physically allow (`burst_aware_minimum`), and the phase ÷ that minimum (target ≤ 1.3);
+- the burst-aware minimum for the same requests: what the limit and the in-flight cap allow
+  (`burst_aware_minimum`), and the phase ÷ that minimum;
 - the dependency-aware minimum: the same, where a request that needs another's answer first
   (a listing's later pages; on a first sync, each group's and bundle's reads) cannot leave in
-  the first round trip (`dependency_aware_minimum`); it only differs on small sites, where
-  the round trips, not the limit, bind;
+  the first round trip (`dependency_aware_minimum`), and the phase ÷ that minimum (target
+  ≤ 1.3). It is the physical floor: Thinkific lists a group's members only per group id, so no
+  client can ask for them before the groups listing has answered. It only differs on small
+  sites' first syncs, where the round trips, not the limit, bind (a small site's 11 per-parent
+  reads need two rounds of ten after the first);
 - the most requests in any 60-second window (must not pass the limit) and in flight at once
   (must not pass the cap), 429s received;
 - on a first sync, the requests made ÷ the fewest that read the whole site (one per page of 250
