@@ -8,7 +8,8 @@ at once) and never grants more than the allowance in any window, read as a slidi
 `PACING_WINDOW_SECONDS` (the stricter reading of "120 a minute": it also holds for a fixed
 window). The grants are logged in a small file per site, locked with `flock`, so every process
 of this machine that calls the same site (the steps of a deployment's runs, two main commands)
-draws from one allowance.
+draws from one allowance; the site's in-flight slots are files locked the same way, so those
+processes together never have more requests on the wire than the cap.
 """
 
 import array
@@ -147,8 +148,59 @@ class WindowLog:
         os.ftruncate(self._fd, len(data))
 
 
+SLOT_POLL_SECONDS = (0.002, 0.02)
+"""How long a request waits between looks for a slot another process holds: from the first to
+the second value, doubling (a page takes hundreds of milliseconds; a look, microseconds)."""
+
+
+class InFlightSlots:
+    """The site's concurrency slots, shared by every process of this machine.
+
+    Slot i is a file (`<prefix>.slot<i>`) held with a non-blocking `flock` while a request is on
+    the wire. The kernel releases a dead process's locks, so a killed run never keeps a slot.
+    Within a process a semaphore admits at most `count` threads and a lock per slot keeps two
+    threads off one slot (`flock` locks per open file, not per thread); a thread that finds every
+    free-in-process slot held by another process looks again after a short sleep.
+    """
+
+    def __init__(self, prefix: Path, count: int) -> None:
+        prefix.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.count = count
+        self._admitted = threading.BoundedSemaphore(count)
+        self._taken = [threading.Lock() for _ in range(count)]
+        self._files = [
+            os.open(f"{prefix}.slot{index}", os.O_RDWR | os.O_CREAT, 0o600)
+            for index in range(count)
+        ]
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._admitted:
+            index = self._take()
+            try:
+                yield
+            finally:
+                fcntl.flock(self._files[index], fcntl.LOCK_UN)
+                self._taken[index].release()
+
+    def _take(self) -> int:
+        pause, longest = SLOT_POLL_SECONDS
+        while True:
+            for index, taken in enumerate(self._taken):
+                if not taken.acquire(blocking=False):
+                    continue
+                try:
+                    fcntl.flock(self._files[index], fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    taken.release()
+                    continue
+                return index
+            time.sleep(pause)
+            pause = min(longest, pause * 2)
+
+
 class Pacer:
-    """Grants requests to one site: at most `allowance` per window, and `max_in_flight` at once.
+    """Grants requests to one site: at most `allowance` per window, and `slots.count` at once.
 
     `acquire` before each attempt (retries included) waits for room in the window; `in_flight`
     holds one of the concurrency slots while the request is on the wire. Waiting callers sleep
@@ -158,10 +210,10 @@ class Pacer:
     def __init__(
         self,
         log: WindowLog,
+        slots: InFlightSlots,
         allowance: int,
         *,
         pacing: Pacing = "burst",
-        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         window: float = PACING_WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -170,7 +222,7 @@ class Pacer:
         self.window = window
         self._spacing = window / allowance if pacing == "smooth" else 0.0
         self._log = log
-        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._slots = slots
         self._clock = clock
         self._sleep = sleep
 
@@ -187,7 +239,7 @@ class Pacer:
     @contextmanager
     def in_flight(self) -> Iterator[None]:
         """Hold one of the site's concurrency slots for the duration of a request."""
-        with self._slots:
+        with self._slots.hold():
             yield
 
 
@@ -214,8 +266,9 @@ def pacing_directory() -> Path:
 def shared_pacer(site: str, settings: PacingSettings) -> Pacer:
     """The process-wide pacer of one site (base URL + subdomain) under one set of settings.
 
-    Every client of the site in this process holds the same in-flight slots, and every process
-    of the machine the same window log (a file named after the site). The settings are part of
+    Every process of the machine that calls the site shares its window log and its in-flight
+    slots (files named after the site), every client of it in this process one pacer. The
+    settings are part of
     the key so that a client configured otherwise is not held to another client's settings.
     """
     key = (site, settings)
@@ -224,8 +277,8 @@ def shared_pacer(site: str, settings: PacingSettings) -> Pacer:
             name = hashlib.sha256(site.encode()).hexdigest()[:24]
             _shared_pacers[key] = Pacer(
                 WindowLog(pacing_directory() / f"{name}.window"),
+                InFlightSlots(pacing_directory() / name, settings.max_in_flight),
                 allowance_under(settings.requests_per_minute, settings.headroom),
                 pacing=settings.pacing,
-                max_in_flight=settings.max_in_flight,
             )
         return _shared_pacers[key]

@@ -101,8 +101,8 @@ class ThinkificResource(ConfigurableResource):
     max_in_flight: int = Field(
         default=DEFAULT_MAX_IN_FLIGHT,
         ge=1,
-        description="Requests on the wire at once, per process (THINKIFIC_MAX_IN_FLIGHT); "
-        "Thinkific serves about ten per site.",
+        description="Requests to the site on the wire at once, all processes of this machine "
+        "together (THINKIFIC_MAX_IN_FLIGHT); Thinkific serves about ten per site.",
     )
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(

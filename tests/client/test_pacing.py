@@ -1,16 +1,20 @@
-"""Client-side pacing on a fake clock: the window's allowance, spacing, in-flight slots, and the
-window log that processes share. No test sleeps."""
+"""Client-side pacing: the window's allowance and spacing on a fake clock (no test waits for a
+window), the window log and the in-flight slots that processes share (requests held 50 ms)."""
 
 import itertools
 import multiprocessing
 import threading
+import time
 from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 
 from resources.thinkific.rate_limit import (
     PACING_WINDOW_SECONDS,
+    InFlightSlots,
     Pacer,
     PacingSettings,
     WindowLog,
@@ -32,9 +36,14 @@ class FakeClock:
         self.now += seconds
 
 
-def pacer(tmp_path: Path, clock: FakeClock, allowance: int, **kwargs) -> Pacer:
-    log = WindowLog(tmp_path / "site.window")
-    return Pacer(log, allowance, clock=clock, sleep=clock.sleep, **kwargs)
+def pacer(
+    tmp_path: Path, clock: FakeClock, allowance: int, max_in_flight: int = 10, **kwargs
+) -> Pacer:
+    log, slots = (
+        WindowLog(tmp_path / "site.window"),
+        InFlightSlots(tmp_path / "site", max_in_flight),
+    )
+    return Pacer(log, slots, allowance, clock=clock, sleep=clock.sleep, **kwargs)
 
 
 def request_times(pace: Pacer, clock: FakeClock, count: int) -> list[float]:
@@ -110,7 +119,7 @@ class RecordingLog(WindowLog):
 
 def test_concurrent_callers_never_pass_the_allowance_together(tmp_path):
     log = RecordingLog(tmp_path / "site.window")
-    pace = Pacer(log, 20, window=0.5)  # the real clock, a short window
+    pace = Pacer(log, InFlightSlots(tmp_path / "site", 10), 20, window=0.5)  # real clock
 
     def take_ten() -> None:
         for _ in range(10):
@@ -125,10 +134,9 @@ def test_concurrent_callers_never_pass_the_allowance_together(tmp_path):
     assert busiest_window(sorted(log.granted), seconds=0.5) <= 20
 
 
-def test_in_flight_slots_cap_concurrent_requests(tmp_path):
-    pace = pacer(tmp_path, FakeClock(), 100, max_in_flight=3)
+def most_at_once(pace: Pacer, requests: int = 10) -> int:
+    """The most of `requests` concurrent 50 ms requests this process had in flight at once."""
     inside, most, lock = 0, 0, threading.Lock()
-    release = threading.Event()
 
     def request() -> None:
         nonlocal inside, most
@@ -136,16 +144,56 @@ def test_in_flight_slots_cap_concurrent_requests(tmp_path):
             with lock:
                 inside += 1
                 most = max(most, inside)
-            release.wait(0.05)
+            time.sleep(0.05)
             with lock:
                 inside -= 1
 
-    threads = [threading.Thread(target=request) for _ in range(10)]
+    threads = [threading.Thread(target=request) for _ in range(requests)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert most == 3
+    return most
+
+
+def test_in_flight_slots_cap_concurrent_requests(tmp_path):
+    assert most_at_once(pacer(tmp_path, FakeClock(), 100, max_in_flight=3)) == 3
+
+
+def _hold_slots(prefix: str, count: int, held, stop) -> None:
+    slots = InFlightSlots(Path(prefix), 3)
+    with ExitStack() as holding:
+        for _ in range(count):
+            holding.enter_context(slots.hold())
+        held.set()
+        stop.wait(30)
+
+
+@contextmanager
+def another_process_holding(tmp_path: Path, count: int) -> Iterator[multiprocessing.Process]:
+    spawn = multiprocessing.get_context("spawn")
+    held, stop = spawn.Event(), spawn.Event()
+    other = spawn.Process(target=_hold_slots, args=(str(tmp_path / "site"), count, held, stop))
+    other.start()
+    try:
+        assert held.wait(30)
+        yield other
+    finally:
+        if other.is_alive():  # a killed waiter would never wake: Event.set would wait for it
+            stop.set()
+        other.join(30)
+
+
+def test_slots_another_process_holds_are_not_taken(tmp_path):
+    with another_process_holding(tmp_path, 2):
+        assert most_at_once(pacer(tmp_path, FakeClock(), 100, max_in_flight=3)) == 1
+
+
+def test_a_killed_process_leaves_no_slot_held(tmp_path):
+    with another_process_holding(tmp_path, 3) as other:
+        other.kill()
+        other.join(30)
+        assert most_at_once(pacer(tmp_path, FakeClock(), 100, max_in_flight=3)) == 3
 
 
 def _grant_in_another_process(path: str, count: int, now: float) -> None:
