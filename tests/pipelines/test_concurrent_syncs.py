@@ -20,10 +20,10 @@ SITE = {
     "enrollments": 2000,
     "requests_per_minute": 600,
     "graphql_points_per_minute": 100_000,
-    "latency_ms": 800,
+    "latency_ms": 2000,
     "max_in_flight": 10,
 }
-"""About 40 REST requests a sync, 800 ms each: a request phase of seconds, longer than the
+"""About 40 REST requests a sync, 2 s each: a request phase of 8 s or more, longer than the
 commands' start-ups differ, so syncs started together read at the same time (checked)."""
 
 CAP = SITE["max_in_flight"]
