@@ -90,7 +90,8 @@ class Stats:
         `max_in_any_window()`: what a well-behaved client keeps under the limit, and
         `max_in_flight` is `max_in_flight()`; each of the `requests` has its arrival `time` and
         the time its answer was ready, `finished`. `graphql` counts GraphQL requests, the points
-        charged, and `max_points_in_60s`: the highest cost within any 60 s.
+        charged, and `max_points_in_60s`: the highest cost within any 60 s; its `queries` are
+        the log, each with its arrival `time`, status and points.
         """
         with self._lock:
             log = list(self._log)
@@ -124,6 +125,14 @@ class Stats:
                     WINDOW_SECONDS,
                     [query.points for query in queries],
                 ),
+                "queries": [
+                    {
+                        "time": format_ms(round(query.time * 1000)),
+                        "status": query.status,
+                        "points": query.points,
+                    }
+                    for query in queries
+                ],
             },
         }
 

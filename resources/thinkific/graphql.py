@@ -122,26 +122,38 @@ class ThinkificGraphQLClient:
         """What this client has cost so far (a snapshot)."""
         return self._stats.snapshot()
 
-    def query(self, name: str, document: str, variables: dict[str, Any] | None = None) -> Any:
+    def query(
+        self,
+        name: str,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        cost: int | None = None,
+    ) -> Any:
         """The `data` of a complete answer to the operation `name` of `document`.
 
-        `name` also keys the budget's expected cost: give each query shape its own name.
+        `name` also keys the budget's expected cost: give each query shape its own name. `cost`
+        is what the query costs by the contract's rule, expected until an answer says.
         """
         endpoint = f"GraphQL {name}"
         self._breaker.check(endpoint, "graphql")
         try:
-            return self._query_with_retries(endpoint, name, document, variables)
+            return self._query_with_retries(endpoint, name, document, variables, cost)
         except ThinkificError as error:
             self._breaker.record(error, "graphql")
             raise
 
     def _query_with_retries(
-        self, endpoint: str, name: str, document: str, variables: dict[str, Any] | None
+        self,
+        endpoint: str,
+        name: str,
+        document: str,
+        variables: dict[str, Any] | None,
+        cost: int | None,
     ) -> Any:
         retry: Retry = self._retry
         rate_limit_waits = 0
         while True:
-            self._stats.add(budget_wait_seconds=self._budget.reserve(name))
+            self._stats.add(budget_wait_seconds=self._budget.reserve(name, cost))
             try:
                 response = self._send(endpoint, name, document, variables)
                 answer = _decoded(response)

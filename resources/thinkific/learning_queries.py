@@ -8,13 +8,20 @@ What the API allows (contract §6) decides how each stream is read:
 
 Page sizes keep every query under the 1,000-point cap and make points go as far as they can.
 By the contract's rules (objects 100, a connection `first` x one node's cost plus `pageInfo`,
-the sum / 100, rounded up):
+the sum / 100, rounded up), each query costs a base plus its page size times a node's points
+(`points`), which each query declares so that the budget never assumes the per-query maximum:
 
-- course certificates: 3 + courses x (certificates + 1) points: 100 x 5 → 603. Five per course
+- course certificates: 3 + courses x (certificates + 1) points: 25 x 5 → 153. Five per course
   keeps the many courses without certificates cheap; a course with more gets follow-up pages
   of its own (2 + 1 x (100 + 1) → 103 points a hundred certificates).
 - a user's certificates: 3 + 100 x 2 → 203 points a hundred (each node asks for its course).
-- quiz submissions: 3 + 400 x 2 → 803 points for four hundred (each node has a quiz and a user).
+- quiz submissions: 3 + 200 x 2 → 403 points for two hundred (each node has a quiz and a user).
+
+A page costs what it asks for (`first`), not what it returns, so a read's last page wastes up to
+a page's worth of points, while each page adds only its base: pages of 25 courses and 200
+submissions cost a big site about 1% more points than pages of 100 and 400, and let a small
+site's whole read (6 courses, 464 submissions: 1,671 points) fit in one minute's 1,800 instead
+of waiting out the minute for its last page (2,518 points).
 
 Records are the nodes as answered (camelCase, nested `user`/`course`/`quiz`), what
 `schemas.thinkific` reads; certificates read per course get that course as `course`.
@@ -26,10 +33,10 @@ from typing import Any
 from resources.thinkific.errors import ThinkificError
 from resources.thinkific.graphql import ThinkificGraphQLClient
 
-COURSES_PER_PAGE = 100
+COURSES_PER_PAGE = 25
 CERTIFICATES_PER_COURSE = 5
 CERTIFICATES_PER_PAGE = 100
-QUIZ_SUBMISSIONS_PER_PAGE = 400
+QUIZ_SUBMISSIONS_PER_PAGE = 200
 USERS_PER_FILTER = 100
 
 PAGE_INFO = "pageInfo { hasNextPage endCursor }"
@@ -87,6 +94,17 @@ query QuizSubmissions($first: Int!, $after: String, $filter: QuizSubmissionFilte
 Records = list[dict[str, Any]]
 
 
+def points(base: int, first: int, per_node: int) -> int:
+    """A query's cost by the contract's rule, in the form the queries above reduce it to."""
+    return base + first * per_node
+
+
+COURSE_CERTIFICATES_COST = points(3, COURSES_PER_PAGE, CERTIFICATES_PER_COURSE + 1)
+MORE_COURSE_CERTIFICATES_COST = points(2, 1, CERTIFICATES_PER_PAGE + 1)
+USER_CERTIFICATES_COST = points(3, CERTIFICATES_PER_PAGE, 2)
+QUIZ_SUBMISSIONS_COST = points(3, QUIZ_SUBMISSIONS_PER_PAGE, 2)
+
+
 def _field(parent: Any, name: str, query: str) -> Any:
     """A field an answer without errors must have; its absence is a shape error, not data."""
     if not isinstance(parent, dict) or parent.get(name) is None:
@@ -111,7 +129,11 @@ def certificate_pages(client: ThinkificGraphQLClient) -> Iterator[Records]:
             "certificates": CERTIFICATES_PER_COURSE,
         }
         courses = _field(
-            _field(client.query(query, COURSE_CERTIFICATES, variables), "site", query),
+            _field(
+                client.query(query, COURSE_CERTIFICATES, variables, COURSE_CERTIFICATES_COST),
+                "site",
+                query,
+            ),
             "courses",
             query,
         )
@@ -152,7 +174,9 @@ def _more_course_certificates(
             "after": cursor,
             "certificates": CERTIFICATES_PER_PAGE,
         }
-        data = client.query(query, MORE_COURSE_CERTIFICATES, variables)
+        data = client.query(
+            query, MORE_COURSE_CERTIFICATES, variables, MORE_COURSE_CERTIFICATES_COST
+        )
         nodes = _field(_field(_field(data, "site", query), "courses", query), "nodes", query)
         if not nodes or nodes[0].get("id") != course["id"]:
             raise ThinkificError(
@@ -176,7 +200,9 @@ def user_certificate_pages(
         after: str | None = None
         while True:
             variables = {"email": email, "after": after, "certificates": CERTIFICATES_PER_PAGE}
-            user = client.query(query, USER_CERTIFICATES, variables).get("userByEmail")
+            user = client.query(query, USER_CERTIFICATES, variables, USER_CERTIFICATES_COST).get(
+                "userByEmail"
+            )
             if user is None:
                 break
             certificates = _field(user, "certificates", query)
@@ -200,7 +226,7 @@ def quiz_result_pages(
         after: str | None = None
         while True:
             variables = {"first": QUIZ_SUBMISSIONS_PER_PAGE, "after": after, "filter": filter_}
-            data = client.query(query, QUIZ_SUBMISSIONS, variables)
+            data = client.query(query, QUIZ_SUBMISSIONS, variables, QUIZ_SUBMISSIONS_COST)
             submissions = _field(_field(data, "site", query), "quizSubmissions", query)
             yield _field(submissions, "nodes", query)
             after = _next_cursor(submissions, query)

@@ -45,6 +45,15 @@ def test_a_query_never_answered_is_expected_to_cost_the_per_query_maximum():
     assert time.slept == [pytest.approx(50)]
 
 
+def test_a_query_never_answered_is_expected_to_cost_what_its_caller_computed():
+    budget, _ = _budget()
+    budget.reserve("A")
+    budget.settle("A", _answer(900, 1100))
+    assert budget.reserve("B", cost=803) == 0  # 900 + 803 fit in 2,000
+    budget.settle("B", _answer(803, 297))
+    assert budget.reserve("C", cost=5000) == pytest.approx(60)  # capped at 1,000: waits
+
+
 def test_it_waits_until_just_enough_of_the_minute_has_aged_out():
     budget, time = _budget()
     for remaining in (1500, 1000, 500):

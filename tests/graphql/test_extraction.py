@@ -76,3 +76,16 @@ def test_a_2000_course_site_is_read_without_exceeding_the_cost_budget(start_simu
     assert graphql["max_points_in_60s"] <= BUDGET_RATIO * sim.config.graphql_points_per_minute
     assert graphql["refused"] == 0
     assert client.stats.budget_wait_seconds > 0
+
+
+def test_a_small_site_is_read_without_waiting_for_the_budget(start_simulator):
+    """Certificates (4 queries, 462 points) and quiz results (3 pages, 1,209 points) fit one
+    minute's 1,800: each query, before its first answer, is expected at its own cost, not the
+    per-query maximum, and pages are small enough that the last one wastes little."""
+    sim = start_simulator(users=300, groups=5, courses=6, bundles=1, enrollments=600)
+    client = graphql_client(sim)
+    certificates = [record for page in certificate_pages(client) for record in page]
+    quiz_results = [record for page in quiz_result_pages(client) for record in page]
+    assert certificates and quiz_results
+    assert client.stats.budget_wait_seconds == 0
+    assert sim.stats.snapshot()["graphql"]["refused"] == 0
