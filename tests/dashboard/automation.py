@@ -2,6 +2,8 @@
 evaluates it, and the refresh it requests run in process as its run would be."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from dagster import (
     AssetCheckKey,
@@ -12,6 +14,7 @@ from dagster import (
     evaluate_automation_conditions,
 )
 from dagster._core.definitions.asset_daemon_cursor import AssetDaemonCursor
+from dagster._core.test_utils import freeze_time
 
 from assets.dashboard.derived import (
     LEARNING_RECORDS,
@@ -54,6 +57,14 @@ class Automation:
         self.cursor = result.cursor
         return {r.key for r in result.results if not r.true_subset.is_empty}
 
+    @contextmanager
+    def after_tick(self) -> Iterator[None]:
+        """Dagster's clock stopped a second after the last tick: what happens meanwhile is
+        stamped between that tick and the next, as in the daemon (an update and a request are
+        told apart by their times)."""
+        with freeze_time(self.now + dt.timedelta(seconds=1)):
+            yield
+
     def settle(self) -> set[AssetKey | AssetCheckKey]:
         """What the ticks until a burst has settled request, together."""
         return set().union(*(self.tick() for _ in range(QUIET_TICKS)))
@@ -62,4 +73,5 @@ class Automation:
         """Runs the requested assets (with their checks), as the sensor's run does."""
         keys = [key for key in requested if isinstance(key, AssetKey)]
         job = self.defs.resolve_implicit_global_asset_job_def()
-        assert job.execute_in_process(instance=self.instance, asset_selection=keys).success
+        with self.after_tick():
+            assert job.execute_in_process(instance=self.instance, asset_selection=keys).success

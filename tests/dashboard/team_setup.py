@@ -79,7 +79,7 @@ def overview_after(
     """The Teams tab once the refresh the automation requests after the action has run."""
     assert result.success
     requested = refresh_requested(store, instance)
-    assert requested == REFRESH
+    assert requested == REFRESH, requested
     automation(store, instance).run(requested)
     return overview(store)
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from dagster import (
+    AssetKey,
     AssetMaterialization,
     AutomationCondition,
     DagsterInstance,
@@ -29,7 +30,14 @@ from pipelines.definitions import defs as code_location
 from pipelines.sensors.automation import TICK_SECONDS, dashboard_automation
 from resources.dashboard.store import DashboardStore
 from tests.dashboard.automation import LEARNING_RECORD_STAND_INS, REFRESH, Automation
-from tests.dashboard.team_setup import PRODUCT, act, refresh_requested, seed_teams
+from tests.dashboard.team_setup import (
+    PRODUCT,
+    act,
+    automation,
+    overview_after,
+    refresh_requested,
+    seed_teams,
+)
 
 ENROLLMENTS = thinkific_key("enrollments")
 BURST = 200
@@ -61,9 +69,15 @@ def refreshed_assets(
     )
 
 
-def report(instance: DagsterInstance, *keys) -> None:
+def report(instance: DagsterInstance, *keys: AssetKey) -> None:
     for key in keys:
         instance.report_runless_asset_event(AssetMaterialization(key))
+
+
+def update(automation: Automation, *keys: AssetKey) -> None:
+    """Materializations of `keys` reported between the last tick and the next."""
+    with automation.after_tick():
+        report(automation.instance, *keys)
 
 
 def minute_started() -> dt.datetime:
@@ -89,7 +103,7 @@ def refreshes_during_a_stream(
     `per_tick` between two ticks, and in the quiet minute after them."""
     refreshes = 0
     for sent in range(0, updates, per_tick):
-        report(instance, *[ENROLLMENTS] * min(per_tick, updates - sent))
+        update(automation, *[ENROLLMENTS] * min(per_tick, updates - sent))
         refreshes += teams_overview.key in automation.tick()
     for _ in range(60 // TICK_SECONDS):
         refreshes += teams_overview.key in automation.tick()
@@ -122,7 +136,7 @@ def test_a_refused_action_and_a_repeat_request_no_refresh(store, instance):
 
 def test_an_update_within_a_minute_of_the_last_refresh_waits_for_a_quiet_tick(store, instance):
     automation = Automation(refreshed_assets(store), instance, minute_started())
-    report(instance, ENROLLMENTS)
+    update(automation, ENROLLMENTS)
 
     assert automation.tick() == set()
     assert automation.tick() == {
@@ -135,14 +149,44 @@ def test_an_update_within_a_minute_of_the_last_refresh_waits_for_a_quiet_tick(st
 
 def test_new_quiz_results_request_the_teams_tab_which_reads_them(store, instance):
     automation = settled_automation(refreshed_assets(store), instance)
-    report(instance, thinkific_key("quiz_results"))
+    update(automation, thinkific_key("quiz_results"))
 
     assert automation.tick() == {teams_overview.key}
 
 
+@pytest.mark.parametrize(
+    ("condition", "follows"),
+    [(None, True), (AutomationCondition.eager(), False)],
+    ids=["dashboard_follows_upstream", "eager"],
+)
+def test_an_update_landing_as_the_previous_refresh_ends_is_not_lost(
+    store, instance, condition, follows
+):
+    automation = settled_automation(refreshed_assets(store, condition), instance)
+    update(automation, ENROLLMENTS)
+    requested = automation.tick()
+    assert teams_overview.key in requested
+
+    automation.run(requested)  # the refresh ends, and a batch of events lands before the tick
+    update(automation, ENROLLMENTS)
+
+    assert (teams_overview.key in automation.settle()) is follows
+
+
+def test_a_refresh_calls_for_no_refresh_behind_it(store, instance):
+    automation = settled_automation(refreshed_assets(store), instance)
+    update(automation, TEAMS_KEY)
+    requested = automation.tick()
+    assert requested == REFRESH
+
+    automation.run(requested)
+
+    assert automation.settle() == set()
+
+
 def test_a_burst_of_200_updates_between_two_ticks_requests_one_refresh(store, instance):
     automation = settled_automation(refreshed_assets(store), instance)
-    report(instance, *[ENROLLMENTS] * BURST)
+    update(automation, *[ENROLLMENTS] * BURST)
 
     requests = [automation.tick() for _ in range(4)]
 
@@ -171,7 +215,7 @@ def test_200_updates_over_100_seconds_request_three_refreshes_where_eager_reques
 
 @pytest.mark.parametrize(
     ("condition", "refreshes"),
-    [(None, 11), (AutomationCondition.eager(), 20)],
+    [(None, 12), (AutomationCondition.eager(), 20)],
     ids=["dashboard_follows_upstream", "eager"],
 )
 def test_a_steady_stream_for_ten_minutes_refreshes_about_once_a_minute(
@@ -206,3 +250,16 @@ def test_the_condition_is_named_and_its_runs_execute_in_process():
 def test_no_run_status_sensor_refreshes_seats_any_more():
     names = {sensor.name for sensor in code_location.sensors}
     assert "seats_after_team_action" not in names
+
+
+def test_the_refresh_after_an_action_names_the_teams_whose_row_changed(store, instance):
+    automation(store, instance).run(REFRESH)  # the Teams tab as it was
+    result = act(
+        store, instance, "allocate_seats", {"team": "Blue", "product": PRODUCT, "seats": 9}
+    )
+
+    overview_after(store, instance, result)
+
+    event = instance.get_latest_materialization_event(teams_overview.key)
+    metadata = event.asset_materialization.metadata
+    assert (metadata["teams_changed"].value, metadata["teams_changed_names"].value) == (1, "Blue")
