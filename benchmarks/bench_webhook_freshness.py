@@ -32,6 +32,7 @@ event would have without the automation.
     ./scripts/uv run --frozen python -m benchmarks webhook_freshness
 """
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -138,22 +139,25 @@ def _process_group(command: list[str], env: dict[str, str], log: Path) -> Iterat
 
 
 def _stop_group(process: subprocess.Popen) -> None:
-    try:
+    """SIGTERM to the group, SIGKILL to what is left of it after 30 s: the leader, then the
+    group's other processes (the daemon's code server and run workers)."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
+    try:
         process.wait(timeout=30)
-    except ProcessLookupError:
-        return
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the group's other processes (run workers, code server)
+    while time.monotonic() < deadline:
         try:
             os.killpg(process.pid, 0)
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_for_port(port: int) -> None:

@@ -235,6 +235,7 @@ def test_the_automation_sensor_is_on_by_default_and_targets_the_refreshed_assets
     automated = {key for key in graph.get_all_asset_keys() if graph.get(key).automation_condition}
     assert automated == {team_members.key, seat_usage.key, teams_overview.key}
     assert sensor.asset_selection.resolve(graph) == automated
+    assert sensor.asset_selection.resolve_checks(graph) == {seats_not_over_allocated.check_key}
 
 
 def test_the_condition_is_named_and_its_runs_execute_in_process():
