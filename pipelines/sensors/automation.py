@@ -9,9 +9,9 @@ rest. It replaces the run-status sensor that recalculated seats after each team 
 On by default: without it the Teams tab would wait for the nightly sync.
 """
 
-from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus
+from dagster import AutomationConditionSensorDefinition, DefaultSensorStatus
 
-from assets.dashboard.derived import seat_usage, team_members, teams_overview
+from assets.dashboard.automation import REFRESHED
 
 TICK_SECONDS = 15
 """How often the condition is evaluated, and so the debounce's quiet period: a burst of
@@ -19,7 +19,7 @@ updates is over when a tick passes without one."""
 
 dashboard_automation = AutomationConditionSensorDefinition(
     "dashboard_follows_upstream",
-    target=AssetSelection.assets(team_members, seat_usage, teams_overview),
+    target=REFRESHED,
     default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=TICK_SECONDS,
     emit_backfills=False,
