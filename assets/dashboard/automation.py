@@ -45,6 +45,8 @@ from dagster import AssetKey, AssetSelection, AutomationCondition
 
 from assets.dashboard.common import dashboard_key
 
+LABEL = "dashboard_follows_upstream"
+"""The condition's name, in the UI's automation view."""
 OVERDUE_CRON = "* * * * *"
 """The debounce's longest wait: a refresh at least once a minute while updates keep coming."""
 
@@ -90,6 +92,5 @@ def follows_upstream(*also_reads: AssetKey) -> AutomationCondition:
     ).with_label(LABEL)
 
 
-LABEL = "dashboard_follows_upstream"
 FOLLOWS_UPSTREAM = follows_upstream()
 """Requested once upstream changed, debounced, with nothing upstream or itself in progress."""
