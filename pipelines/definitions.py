@@ -10,6 +10,7 @@ from dagster import Definitions, in_process_executor
 
 from assets.dashboard.audit import audit_log
 from assets.dashboard.derived import dashboard_assets, dashboard_checks
+from assets.dashboard.teams import teams
 from assets.thinkific.checks import thinkific_checks, thinkific_graphql_checks
 from assets.thinkific.graphql import certificates_and_quiz_results
 from assets.thinkific.rest import thinkific_assets
@@ -23,8 +24,8 @@ from pipelines.jobs.teams import team_jobs
 from pipelines.jobs.tools import tools_jobs
 from pipelines.jobs.webhook_events import apply_webhook_events
 from pipelines.resources import all_resources
+from pipelines.sensors.automation import dashboard_automation
 from pipelines.sensors.notifications import notification_sensors
-from pipelines.sensors.team_refresh import seats_after_team_action
 from pipelines.sensors.uploads import upload_sensor
 from pipelines.sensors.webhooks import thinkific_webhook_events
 
@@ -33,6 +34,7 @@ defs = Definitions(
         *thinkific_assets,
         certificates_and_quiz_results,
         *dashboard_assets,
+        teams,
         audit_log,
         *upload_assets,
     ],
@@ -43,7 +45,7 @@ defs = Definitions(
         *notification_sensors,
         thinkific_webhook_events,
         upload_sensor,
-        seats_after_team_action,
+        dashboard_automation,
     ],
     resources=all_resources(),
     executor=in_process_executor,

@@ -1,8 +1,9 @@
 """Dashboard assets derived from the warehouse: team memberships, seat usage, the Teams tab.
 
-Each is refreshed by the nightly sync (they are downstream of the `thinkific` group) and by the
-Tools jobs in `pipelines.jobs.tools`. Assets orchestrate only: the SQL is in
-`resources.dashboard`.
+Each is refreshed by the nightly sync (they are downstream of the `thinkific` group), by the
+Tools jobs in `pipelines.jobs.tools`, and by itself whenever anything upstream changed (webhook
+events, uploads, team actions: `assets.dashboard.automation`). Assets orchestrate only: the SQL
+is in `resources.dashboard`.
 """
 
 import time
@@ -17,6 +18,7 @@ from dagster import (
     asset_check,
 )
 
+from assets.dashboard.automation import FOLLOWS_UPSTREAM, follows_upstream
 from assets.dashboard.common import (
     dashboard_asset,
     dashboard_key,
@@ -25,8 +27,10 @@ from assets.dashboard.common import (
     thinkific_key,
 )
 from assets.dashboard.enrollments import seat_assignments
+from assets.dashboard.teams import TEAMS_KEY
 from assets.failures import with_known_failures
 from resources.dashboard.overview import recalculate_overview
+from resources.dashboard.overview_diff import teams_changed
 from resources.dashboard.seats import recalculate_seat_usage, seat_rows
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_mapping import map_teams
@@ -39,6 +43,8 @@ SEAT_COLUMNS = {
     "used": "int",
     "available": "int",
 }
+LEARNING_RECORDS = (thinkific_key("certificates"), thinkific_key("quiz_results"))
+"""What the Teams tab reads beside its dependencies, when the GraphQL extraction made them."""
 OVERVIEW_COLUMNS = {
     "team": "string",
     "members": "int",
@@ -60,7 +66,11 @@ OVERVIEW_COLUMNS = {
     "Thinkific group mapped to a team (group matching) join it with the mapping's role, the "
     "group's analysts as managers; memberships from imports are kept as they are. Also links "
     "each dashboard user to the Thinkific user with the same email.",
-    deps=[thinkific_key(s) for s in ("users", "groups", "group_memberships", "group_analysts")],
+    deps=[
+        TEAMS_KEY,
+        *(thinkific_key(s) for s in ("users", "groups", "group_memberships", "group_analysts")),
+    ],
+    automation_condition=FOLLOWS_UPSTREAM,
 )
 def team_members(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.monotonic()
@@ -90,6 +100,7 @@ def team_members(context: AssetExecutionContext, warehouse: WarehouseResource) -
         dashboard_key("seat_assignments"),
         *(thinkific_key(s) for s in ("enrollments", "products", "bundle_courses")),
     ],
+    automation_condition=FOLLOWS_UPSTREAM,
 )
 def seat_usage(warehouse: WarehouseResource) -> MaterializeResult:
     started = time.monotonic()
@@ -111,6 +122,7 @@ def seat_usage(warehouse: WarehouseResource) -> MaterializeResult:
     name="seats_not_over_allocated",
     description="No team uses more seats of a product than it bought. Lists the teams and "
     "products affected: buy seats, or end enrollments.",
+    automation_condition=FOLLOWS_UPSTREAM,
 )
 @with_known_failures
 def seats_not_over_allocated(warehouse: WarehouseResource) -> AssetCheckResult:
@@ -135,8 +147,8 @@ def _percent(value: float | None) -> str:
     return "n/a" if _missing(value) else f"{value:.0%}"
 
 
-def _overview_records(store: DashboardStore) -> list[dict[str, Any]]:
-    frame = store.read("dashboard_teams_overview").sort_values("name")
+def _overview_records(overview: pd.DataFrame) -> list[dict[str, Any]]:
+    frame = overview.sort_values("name")
     return [
         dict(
             zip(
@@ -166,17 +178,24 @@ def _overview_records(store: DashboardStore) -> list[dict[str, Any]]:
     "The Teams tab: per team its members and managers, seats bought / used / available, active "
     "and completed enrollments, completion rate, certificates earned and average quiz grade "
     "(n/a until certificates and quiz results are extracted). The table is in this asset's "
-    "metadata; dashboard_teams_overview holds every row.",
+    "metadata; dashboard_teams_overview holds every row, and teams_changed names the teams "
+    "whose row this run changed.",
     deps=[dashboard_key("team_members"), dashboard_key("seat_usage"), thinkific_key("enrollments")],
+    automation_condition=follows_upstream(*LEARNING_RECORDS),
 )
 def teams_overview(warehouse: WarehouseResource) -> MaterializeResult:
     started = time.monotonic()
     store = DashboardStore(warehouse)
+    before = store.read("dashboard_teams_overview")
     rows = recalculate_overview(store, utc_now())
+    after = store.read("dashboard_teams_overview")
+    changed = teams_changed(before, after)
     return MaterializeResult(
         metadata={
             **table_metadata("dashboard_teams_overview", rows, started),
-            "teams": metadata_table(_overview_records(store), OVERVIEW_COLUMNS),
+            "teams_changed": len(changed),
+            "teams_changed_names": ", ".join(changed) or "none",
+            "teams": metadata_table(_overview_records(after), OVERVIEW_COLUMNS),
             "seats": metadata_table([vars(row) for row in seat_rows(store)], SEAT_COLUMNS),
         }
     )

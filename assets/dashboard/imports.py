@@ -4,7 +4,8 @@ Imports are actions with an admin's parameters rather than assets: a nightly ref
 re-run them (a welcome message goes to the users an import creates). They read the warehouse's
 copy of Thinkific, like every dashboard step. Settings that contradict each other are refused
 when the run is launched (config validation); a team or group that does not exist is refused
-before anything is written.
+before anything is written. An import that created, linked or added anyone reports
+`dashboard/teams`, which seat usage and the Teams tab follow.
 """
 
 from typing import Literal
@@ -12,6 +13,7 @@ from typing import Literal
 from dagster import Config, Failure, OpExecutionContext, op
 from pydantic import Field, field_validator, model_validator
 
+from assets.dashboard.teams import teams_changed
 from resources.dashboard.imports import (
     ConfigProblem,
     ImportRequest,
@@ -81,6 +83,14 @@ def _run_import(context: OpExecutionContext, store: DashboardStore, request: Imp
     result = import_users(store, request, context.run.run_id, utc_now())
     context.log.info(f"{request.job}: {result}")
     context.add_output_metadata(vars(result))
+    changes = {
+        "users_created": result.users_created,
+        "users_linked": result.users_linked,
+        "memberships_added": result.memberships_added,
+    }
+    changed = teams_changed(request.job, changes, (request.team,))
+    if changed is not None:
+        context.log_event(changed)
 
 
 def _refused(problem: ConfigProblem) -> Failure:

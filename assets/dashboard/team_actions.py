@@ -5,7 +5,8 @@ malformed (no emails, negative seats, an unreadable date) is refused at launch; 
 not resolve, archived teams, too few seats and the like are refused by the action itself,
 which writes only its audit row (status `refused`) and fails the run with what to do. Every
 run, applied or refused, reports the `dashboard/audit_log` asset's new state (a refused run
-reports it to the instance directly, since a failing step's events are dropped).
+reports it to the instance directly, since a failing step's events are dropped); a run that
+changed rows also reports `dashboard/teams`, which seat usage and the Teams tab follow.
 """
 
 import time
@@ -16,6 +17,7 @@ from dagster import AssetMaterialization, Config, Failure, OpDefinition, OpExecu
 from pydantic import Field, field_validator
 
 from assets.dashboard.audit import AUDIT_LOG_KEY, audit_metadata
+from assets.dashboard.teams import teams_changed
 from resources.dashboard.seat_allocations import allocate
 from resources.dashboard.seat_assignment_changes import assign, unassign
 from resources.dashboard.store import DashboardStore, utc_now
@@ -194,6 +196,13 @@ def team_action_op(config_type: type[TeamActionConfig], description: str) -> OpD
                 description=f"{config_type.action} refused: {entry.detail}", allow_retries=False
             )
         context.log_event(report)
+        changed = teams_changed(
+            config_type.action,
+            {"rows_affected": entry.rows_affected},
+            (entry.team, entry.target_team),
+        )
+        if changed is not None:
+            context.log_event(changed)
         summary: dict[str, Any] = {"rows_affected": entry.rows_affected}
         if entry.detail:
             summary["detail"] = entry.detail

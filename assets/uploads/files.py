@@ -12,6 +12,10 @@ imported).
 Mode: `auto` (the default, what the sensor launches) validates files named `*.validate.csv` and
 imports the others; `validate` or `import` in the run config decides for a run launched by hand,
 for example to import a partition that was only validated.
+
+An import that changed teams, memberships, mappings, seats or assignments (`TEAM_CHANGES`)
+reports `dashboard/teams` with those counts, and seat usage and the Teams tab follow by
+declarative automation; a validation, a rejection or an import of nothing new reports nothing.
 """
 
 import time
@@ -41,6 +45,7 @@ from assets.conventions import OWNER, THINKIFIC_POOL
 from assets.dashboard.audit import AUDIT_LOG_KEY, audit_metadata
 from assets.dashboard.common import metadata_table
 from assets.dashboard.imports import EmailSettings
+from assets.dashboard.teams import teams_changed
 from resources.dashboard.notifications import NotificationResource
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.thinkific.resource import ThinkificResource
@@ -70,6 +75,26 @@ ROWS_VALID = "rows_valid"
 PROBLEM_COLUMNS = dict(zip(REPORT_COLUMNS, ("int", "string", "string", "string"), strict=True))
 FIELD_COLUMNS = {"row": "int", "email": "string", "field": "string", "value": "string"}
 SUMMARY_LINES = 20
+TEAM_CHANGES = {
+    USER_CSV.name: (
+        "teams_created",
+        "users_created",
+        "memberships_added",
+        "roles_changed",
+        "seats_assigned",
+    ),
+    GROUP_MATCHING.name: (
+        "teams_created",
+        "mappings_added",
+        "roles_changed",
+        "users_created",
+        "memberships_added",
+        "membership_roles_changed",
+        "memberships_removed",
+    ),
+    SEAT_ALLOCATIONS.name: ("allocations_changed",),
+}
+"""The counts of an import, per format, that change what the Teams tab shows."""
 
 
 def upload_key(fmt: UploadFormat) -> AssetKey:
@@ -215,12 +240,28 @@ def _materialize(
         context.log.error(f"{metadata['file']} rejected: {outcome.reason}")
     else:
         context.log.info(f"{metadata['file']}: {outcome.status}, {outcome.counts}")
-    if fmt is SEAT_ALLOCATIONS and outcome.status == "imported":
-        # The import wrote an audit row: the audit log asset shows it, as after a team action.
+    if outcome.status == "imported":
+        _report_imported(context, fmt, store, outcome, started)
+    return MaterializeResult(metadata=metadata, check_results=_check_results(fmt, outcome))
+
+
+def _report_imported(
+    context: AssetExecutionContext,
+    fmt: UploadFormat,
+    store: DashboardStore,
+    outcome: Outcome,
+    started: float,
+) -> None:
+    """The dashboard assets an import wrote to: the audit log (seat allocations write an audit
+    row, as a team action does) and the teams, when the import changed them."""
+    if fmt is SEAT_ALLOCATIONS:
         context.log_event(
             AssetMaterialization(asset_key=AUDIT_LOG_KEY, metadata=audit_metadata(store, started))
         )
-    return MaterializeResult(metadata=metadata, check_results=_check_results(fmt, outcome))
+    changes = {name: outcome.counts.get(name, 0) for name in TEAM_CHANGES[fmt.name]}
+    changed = teams_changed(f"upload {fmt.name} ({context.partition_key})", changes)
+    if changed is not None:
+        context.log_event(changed)
 
 
 def _upload_asset(fmt: UploadFormat, description: str, **options: Any) -> Callable[..., Any]:
@@ -331,7 +372,7 @@ def _plain_job(
     "number, or adds seats, optionally until an expiry date, as the allocate_seats job does. "
     "Teams must exist and be active. Valid rows are applied in one transaction with one audit "
     "row (dashboard/audit_log); the same file imported again buys nothing. Seat usage and the "
-    "Teams tab follow (sensor seats_after_team_action).",
+    "Teams tab follow (dashboard/teams).",
 )
 def seat_allocations(
     context: AssetExecutionContext,

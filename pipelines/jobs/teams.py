@@ -2,8 +2,8 @@
 
 As in `pipelines.jobs.tools`, a config mapping hands the form to the job's one op, so
 `execute_in_process(run_config={"team": "Acme", "product": "Python 101", "seats": 10})` launches
-allocate_seats as the UI would. Seat usage and the Teams tab follow each applied action through
-`pipelines.sensors.team_refresh`.
+allocate_seats as the UI would. Seat usage and the Teams tab follow each action that changed
+something (it reports `dashboard/teams`) by declarative automation (`pipelines.sensors.automation`).
 """
 
 from dagster import JobDefinition, RunConfig, config_mapping, job

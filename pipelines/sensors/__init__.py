@@ -1,2 +1,2 @@
-"""Dagster sensors: uploads, webhook events, team actions and run-completion notices.
+"""Dagster sensors: uploads, webhook events, the dashboard's automation and run-completion notices.
 Each turns something that happened into run requests or messages."""

@@ -1,24 +1,19 @@
 """Teams, people and seats for the team action tests, and the actions launched as the
-Launchpad launches them, followed by the refresh the sensor requests."""
+Launchpad launches them, followed by the refresh the dashboard's automation requests."""
 
+import datetime as dt
+import weakref
 from typing import Any
 
 import pandas as pd
-from dagster import (
-    DagsterInstance,
-    Definitions,
-    ExecuteInProcessResult,
-    RunRequest,
-    SkipReason,
-    build_run_status_sensor_context,
-)
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from assets.dashboard.audit import audit_log
-from assets.dashboard.derived import dashboard_checks, seat_usage, teams_overview
+from assets.dashboard.derived import dashboard_checks, seat_usage, team_members, teams_overview
+from assets.dashboard.teams import teams
 from pipelines.jobs.teams import team_jobs
-from pipelines.jobs.tools import recalculate_seats
-from pipelines.sensors.team_refresh import seats_after_team_action
 from resources.dashboard.store import DashboardStore
+from tests.dashboard.automation import LEARNING_RECORD_STAND_INS, REFRESH, Automation
 from tests.dashboard.seed import enrollment, put
 from tests.dashboard.site_helpers import launch
 from tests.dashboard.test_seat_usage import COURSE_ID, seed
@@ -38,44 +33,54 @@ def seed_teams(store: DashboardStore) -> None:
 
 def team_definitions(store: DashboardStore) -> Definitions:
     return Definitions(
-        assets=[seat_usage, teams_overview, audit_log],
+        assets=[
+            teams,
+            team_members,
+            seat_usage,
+            teams_overview,
+            audit_log,
+            *LEARNING_RECORD_STAND_INS,
+        ],
         asset_checks=dashboard_checks,
-        jobs=[*team_jobs, recalculate_seats],
-        sensors=[seats_after_team_action],
+        jobs=team_jobs,
         resources={"warehouse": store._warehouse},
     )
+
+
+_automations: "weakref.WeakKeyDictionary[DagsterInstance, Automation]" = weakref.WeakKeyDictionary()
+
+
+def automation(store: DashboardStore, instance: DagsterInstance) -> Automation:
+    """The instance's automation, started (its first tick) before the test's first action."""
+    if instance not in _automations:
+        start = dt.datetime.now(dt.UTC)
+        _automations[instance] = Automation(team_definitions(store), instance, start)
+    return _automations[instance]
 
 
 def act(
     store: DashboardStore, instance: DagsterInstance, job: str, config: dict[str, Any]
 ) -> ExecuteInProcessResult:
     """Launches the action from run config, as the Launchpad does."""
+    automation(store, instance)
     return launch(team_definitions(store), job, config, instance)
 
 
-def refresh_request(
-    store: DashboardStore, instance: DagsterInstance, result: ExecuteInProcessResult
-) -> RunRequest | SkipReason:
-    """What the sensor that watches the team actions does about this run."""
-    with build_run_status_sensor_context(
-        sensor_name=seats_after_team_action.name,
-        dagster_event=result.get_run_success_event(),
-        dagster_instance=instance,
-        dagster_run=result.dagster_run,
-        resources={"warehouse": store._warehouse},
-    ) as context:
-        return seats_after_team_action(context)
+def refresh_requested(
+    store: DashboardStore, instance: DagsterInstance
+) -> set[AssetKey | AssetCheckKey]:
+    """What the dashboard's automation requests once the actions so far have settled."""
+    return automation(store, instance).settle()
 
 
 def overview_after(
     store: DashboardStore, instance: DagsterInstance, result: ExecuteInProcessResult
 ) -> dict[str, dict[str, Any]]:
-    """The Teams tab once the refresh the sensor requests after the action has run."""
-    request = refresh_request(store, instance, result)
-    assert isinstance(request, RunRequest), request
-    defs = team_definitions(store)
-    refresh = defs.resolve_job_def(seats_after_team_action.job_name)
-    assert refresh.execute_in_process(instance=instance, tags=request.tags).success
+    """The Teams tab once the refresh the automation requests after the action has run."""
+    assert result.success
+    requested = refresh_requested(store, instance)
+    assert requested == REFRESH, requested
+    automation(store, instance).run(requested)
     return overview(store)
 
 

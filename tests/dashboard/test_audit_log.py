@@ -1,20 +1,18 @@
-"""The audit log of team actions, the dashboard/audit_log asset, and the refresh each applied
-action triggers."""
+"""The audit log of team actions and the dashboard/audit_log asset."""
 
 import json
 
 import pytest
-from dagster import Definitions, RunRequest, SkipReason, materialize
+from dagster import Definitions, materialize
 
 from assets.conventions import OWNER
 from assets.dashboard.audit import AUDIT_LOG_KEY, audit_log
-from pipelines.sensors.team_refresh import seats_after_team_action
+from assets.dashboard.teams import TEAMS_KEY
 from resources.dashboard.store import DashboardStore
 from tests.dashboard.team_setup import (
     PRODUCT,
     act,
     audit,
-    refresh_request,
     seats_bought,
     seed_teams,
     team_definitions,
@@ -71,7 +69,8 @@ def test_a_re_execution_of_an_applied_run_applies_nothing_again(store, instance)
 
 def test_every_action_run_reports_the_audit_log_asset_refusals_too(store, instance):
     applied = act(store, instance, "allocate_seats", ADD_THREE)
-    assert [e.asset_key for e in applied.get_asset_materialization_events()] == [AUDIT_LOG_KEY]
+    reported = [e.asset_key for e in applied.get_asset_materialization_events()]
+    assert reported == [AUDIT_LOG_KEY, TEAMS_KEY]  # the teams too: it changed them
 
     act(store, instance, "rename_team", {"team": "Red", "new_name": "blue"})
 
@@ -108,23 +107,5 @@ def test_the_audit_log_asset_follows_the_dashboard_conventions():
     assert (spec.group_name, list(spec.owners)) == ("dashboard", [OWNER])
 
 
-def test_an_applied_action_requests_seat_usage_and_the_teams_tab_once(store, instance):
-    result = act(store, instance, "allocate_seats", ADD_THREE)
-
-    request = refresh_request(store, instance, result)
-
-    assert isinstance(request, RunRequest)
-    assert request.run_key == result.run_id
-    assert seats_after_team_action.job_name == "recalculate_seats"
-
-
-def test_an_action_that_changed_nothing_requests_no_refresh(store, instance):
-    result = act(store, instance, "archive_team", {"team": "Nope"})
-    assert not result.success
-    repeat = act(store, instance, "remove_members", {"team": "Red", "emails": ["c@x.com"]})
-
-    assert isinstance(refresh_request(store, instance, repeat), SkipReason)
-
-
-def test_the_team_jobs_load_with_the_sensor_and_the_audit_log(store):
+def test_the_team_jobs_load_with_the_refreshed_assets_and_the_audit_log(store):
     Definitions.validate_loadable(team_definitions(store))

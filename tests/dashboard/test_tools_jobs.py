@@ -4,6 +4,7 @@ import pytest
 from dagster import AssetKey, DagsterConfigMappingFunctionError, Definitions, asset
 
 from assets.conventions import OWNER
+from assets.dashboard.teams import TEAMS_KEY
 from resources.dashboard.store import DashboardStore
 from schemas.dashboard import normalised
 from tests.dashboard.conftest import tools_definitions
@@ -188,3 +189,26 @@ def test_recalculate_seats_runs_seat_usage_its_check_and_the_teams_overview(site
     assert [c.check_name for c in result.get_asset_check_evaluations()] == [
         "seats_not_over_allocated"
     ]
+
+
+def _teams_reported(result) -> list[dict]:
+    """The metadata of each `dashboard/teams` materialization the run reported."""
+    return [
+        {name: value.value for name, value in event.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == TEAMS_KEY
+    ]
+
+
+def test_an_import_reports_the_teams_it_changed_and_its_repeat_reports_nothing(site, store):
+    synced(site, store._warehouse)
+    store.create_teams("Acme")
+    defs = tools_definitions(site, store._warehouse)
+
+    first = launch(defs, "import_users_from_thinkific", {"team": "Acme"})
+    again = launch(defs, "import_users_from_thinkific", {"team": "Acme"})
+
+    (reported,) = _teams_reported(first)
+    assert (reported["teams_changed"], reported["teams"]) == (1, "acme")
+    assert reported["memberships_added"] == len(site.ground_truth()["users"])
+    assert _teams_reported(again) == []

@@ -23,6 +23,7 @@ def _asset_graph() -> dict[str, dict]:
             "kinds": sorted(node.kinds),
             "owners": list(node.owners),
             "checks": sorted(check.name for check in node.check_keys),
+            "automation": node.automation_condition and node.automation_condition.get_label(),
         }
         for key, node in sorted(NODES.items())
     }

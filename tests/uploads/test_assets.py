@@ -68,7 +68,12 @@ def materialise(
 
 
 def metadata(result: ExecuteInProcessResult) -> dict[str, Any]:
-    (event,) = result.get_asset_materialization_events()
+    """The upload asset's metadata (an import also reports the teams it changed)."""
+    (event,) = [
+        event
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0] == "uploads"
+    ]
     return {name: value.value for name, value in event.materialization.metadata.items()}
 
 

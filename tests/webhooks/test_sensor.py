@@ -79,3 +79,7 @@ def test_the_sensor_launches_the_job_and_the_job_changes_only_assets_of_the_code
     assert defs.resolve_sensor_def("thinkific_webhook_events").job_name == JOB_NAME
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     assert {dg.AssetKey(["thinkific", stream]) for stream in STREAMS} <= keys
+
+
+def test_the_sensor_looks_for_new_events_every_20_seconds():
+    assert defs.resolve_sensor_def(thinkific_webhook_events.name).minimum_interval_seconds == 20
