@@ -1,0 +1,88 @@
+"""When seat usage changes by time alone: a purchase's `expires_at`, or the `expiry_date` of an
+enrollment that holds a seat, passes. Nothing in the warehouse changes then, so no change is
+logged (`resources.dashboard.change_log`): a recalculation looks for the moments passed since
+the last one (`expired_between`), and the `seat_expiries` sensor asks for one when such a
+moment has come (`next_seat_change`).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from resources.dashboard.sql import live
+from resources.dashboard.store import DashboardStore
+from resources.dashboard.team_mapping import member_users
+
+
+def _purchase_expiries(store: DashboardStore) -> sa.Select:
+    """(team, moment): when each purchase of an unarchived team expires."""
+    allocations, teams = store.table("dashboard_seat_allocations"), store.table("dashboard_teams")
+    return (
+        sa.select(allocations.c.team, allocations.c.expires_at.label("moment"))
+        .join(teams, teams.c.team == allocations.c.team)
+        .where(teams.c.archived_at.is_(None), allocations.c.expires_at.is_not(None))
+    )
+
+
+def _enrollment_expiries(store: DashboardStore) -> sa.Select:
+    """(user_id, moment): when each enrollment of a team member that counts until a date (live,
+    not a free trial, not flagged expired) reaches it."""
+    enrollments, members = store.table("thinkific_enrollments"), member_users(store)
+    e = enrollments.c
+    return sa.select(e.user_id, e.expiry_date.label("moment")).where(
+        live(enrollments),
+        sa.func.coalesce(e.is_free_trial, sa.false()).is_(sa.false()),
+        sa.func.coalesce(e.expired, sa.false()).is_(sa.false()),
+        e.expiry_date.is_not(None),
+        e.user_id.in_(sa.select(members.c.thinkific_user_id)),
+    )
+
+
+def next_seat_change(store: DashboardStore, after: dt.datetime) -> dt.datetime | None:
+    """The first moment after `after` at which a purchase or an enrollment expires; None when
+    none is to come."""
+    moments = sa.union_all(
+        sa.select(sa.func.min(p.c.moment)).where(p.c.moment > after)
+        for p in (
+            _purchase_expiries(store).subquery("purchases"),
+            _enrollment_expiries(store).subquery("enrollments"),
+        )
+    ).subquery("moments")
+    query = sa.select(sa.func.min(moments.c[0]))
+    with store.engine.connect() as connection:
+        moment = connection.execute(query).scalar()
+    return _aware(moment)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns the UTC timestamps it stores without their zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Expired:
+    """What expired in a window: the teams whose purchases did, the users whose enrollments did."""
+
+    teams: set[str]
+    users: set[int]
+
+
+def expired_between(
+    connection: sa.Connection, store: DashboardStore, since: dt.datetime, until: dt.datetime
+) -> Expired:
+    """Purchases and seat-holding enrollments whose expiry falls in (since, until]."""
+    purchases = _purchase_expiries(store).subquery("purchases")
+    enrollments = _enrollment_expiries(store).subquery("enrollments")
+
+    def within(moment: sa.ColumnElement[dt.datetime]) -> sa.ColumnElement[bool]:
+        return sa.and_(moment > since, moment <= until)
+
+    teams = sa.select(purchases.c.team).where(within(purchases.c.moment)).distinct()
+    users = sa.select(enrollments.c.user_id).where(within(enrollments.c.moment)).distinct()
+    return Expired(
+        teams=set(connection.execute(teams).scalars()),
+        users=set(connection.execute(users).scalars()),
+    )
