@@ -24,6 +24,7 @@ from pipelines.jobs.tools import tools_jobs
 from pipelines.jobs.webhook_events import apply_webhook_events
 from pipelines.resources import all_resources
 from pipelines.sensors.notifications import notification_sensors
+from pipelines.sensors.seat_expiries import seat_expiries
 from pipelines.sensors.team_refresh import seats_after_team_action
 from pipelines.sensors.uploads import upload_sensor
 from pipelines.sensors.webhooks import thinkific_webhook_events
@@ -44,6 +45,7 @@ defs = Definitions(
         thinkific_webhook_events,
         upload_sensor,
         seats_after_team_action,
+        seat_expiries,
     ],
     resources=all_resources(),
     executor=in_process_executor,

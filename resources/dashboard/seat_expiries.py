@@ -42,17 +42,33 @@ def _enrollment_expiries(store: DashboardStore) -> sa.Select:
 def next_seat_change(store: DashboardStore, after: dt.datetime) -> dt.datetime | None:
     """The first moment after `after` at which a purchase or an enrollment expires; None when
     none is to come."""
-    moments = sa.union_all(
-        sa.select(sa.func.min(p.c.moment)).where(p.c.moment > after)
-        for p in (
+    firsts = [
+        sa.select(sa.func.min(expiries.c.moment).label("moment")).where(expiries.c.moment > after)
+        for expiries in (
             _purchase_expiries(store).subquery("purchases"),
             _enrollment_expiries(store).subquery("enrollments"),
         )
-    ).subquery("moments")
-    query = sa.select(sa.func.min(moments.c[0]))
+    ]
+    moments = sa.union_all(*firsts).subquery("moments")
+    query = sa.select(sa.func.min(moments.c.moment))
     with store.engine.connect() as connection:
         moment = connection.execute(query).scalar()
     return _aware(moment)
+
+
+def last_calculation(store: DashboardStore) -> dt.datetime | None:
+    """When seat usage was last calculated (its latest `calculated_at`); None before the first."""
+    usage = store.table("dashboard_seat_usage")
+    with store.engine.connect() as connection:
+        return _aware(connection.execute(sa.select(sa.func.max(usage.c.calculated_at))).scalar())
+
+
+def due(store: DashboardStore, now: dt.datetime) -> dt.datetime | None:
+    """The first moment seat usage changed by time alone since its last calculation, if that
+    moment has come by `now`; None otherwise (or before the first calculation)."""
+    since = last_calculation(store)
+    moment = None if since is None else next_seat_change(store, since)
+    return moment if moment is not None and moment <= now else None
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
