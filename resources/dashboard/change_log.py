@@ -127,14 +127,17 @@ def _sqlite_triggers(connection: sa.Connection, store: DashboardStore, watch: Wa
         ]
 
     rows = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
+    # NOT EXISTS, not INSERT OR IGNORE: a trigger's conflict clause gives way to the writing
+    # statement's, so under an upsert a subject logged already would fail the write.
     # S608: the DDL is made of this module's constants and quoted table names only.
     return [
         f'CREATE TRIGGER IF NOT EXISTS "{_trigger_name(watch.table, event)}" '  # noqa: S608
         f"AFTER {event.upper()} ON {table} BEGIN "
-        f"INSERT OR IGNORE INTO {log} (consumer, kind, subject) "
-        "SELECT column1, column2, column3 FROM (VALUES "
+        f"INSERT INTO {log} (consumer, kind, subject) "
+        "SELECT DISTINCT column1, column2, column3 FROM (VALUES "
         + ", ".join(value for row in rows[event] for value in values(row))
-        + ") WHERE column3 IS NOT NULL; END"
+        + f") AS v WHERE column3 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {log} l "  # noqa: S608
+        "WHERE l.consumer = v.column1 AND l.kind = v.column2 AND l.subject = v.column3); END"
         for event in EVENTS
     ]
 
