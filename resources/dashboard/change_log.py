@@ -14,8 +14,11 @@ membership the team, for a Thinkific user its id and email (before and after). O
 (consumer, kind, subject) in `dashboard_pending_changes`, however often the subject changes,
 so the log stays as small as the set of subjects touched (a full enrollment read of 1M rows
 logs each user once). On PostgreSQL the triggers are per statement, with transition tables:
-one INSERT ... SELECT DISTINCT per statement, not one per row. Updates that change nothing
-fire nothing: the warehouse's merge writes only rows whose values differ.
+one INSERT ... SELECT DISTINCT per statement, not one per row, and `everything` for a statement
+of more than `STATEMENT_SUBJECTS` subjects. SQLite has row triggers only: one lookup and insert
+per changed row and subject. Updates that change nothing fire nothing: the warehouse's merge
+writes only rows whose values differ. What the log costs a writer is measured in
+benchmarks/RESULTS.md ("Seat recalculation").
 
 Taking is a DELETE of the consumer's rows in the recalculation's own transaction. A change
 committed meanwhile is either seen by the recalculation that deleted its entry, or logged
@@ -29,7 +32,6 @@ is unknown, so installing logs `everything` for the consumers concerned, which t
 recalculate in full once.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -47,6 +49,10 @@ EVERYTHING, TEAM, EMAIL, USER, PRODUCT, BUNDLE = (
     "bundle",
 )
 EVENTS = ("insert", "update", "delete")
+STATEMENT_SUBJECTS = 10_000
+"""On PostgreSQL, a statement changing more subjects than this logs `everything` instead: a bulk
+load then costs its consumers one full recalculation (which that many changes would cost them
+anyway, beyond `recalculation.MAX_INCREMENTAL_TEAMS` teams), not a log entry per subject."""
 
 
 @dataclass(frozen=True)
@@ -129,14 +135,13 @@ def _sqlite_triggers(connection: sa.Connection, store: DashboardStore, watch: Wa
     rows = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
     # NOT EXISTS, not INSERT OR IGNORE: a trigger's conflict clause gives way to the writing
     # statement's, so under an upsert a subject logged already would fail the write.
-    # S608: the DDL is made of this module's constants and quoted table names only.
     return [
-        f'CREATE TRIGGER IF NOT EXISTS "{_trigger_name(watch.table, event)}" '  # noqa: S608
+        f'CREATE TRIGGER IF NOT EXISTS "{_trigger_name(watch.table, event)}" '
         f"AFTER {event.upper()} ON {table} BEGIN "
         f"INSERT INTO {log} (consumer, kind, subject) "
         "SELECT DISTINCT column1, column2, column3 FROM (VALUES "
         + ", ".join(value for row in rows[event] for value in values(row))
-        + f") AS v WHERE column3 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {log} l "  # noqa: S608
+        + f") AS v WHERE column3 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {log} l "
         "WHERE l.consumer = v.column1 AND l.kind = v.column2 AND l.subject = v.column3); END"
         for event in EVENTS
     ]
@@ -145,7 +150,6 @@ def _sqlite_triggers(connection: sa.Connection, store: DashboardStore, watch: Wa
 def _postgresql_triggers(
     connection: sa.Connection, store: DashboardStore, watch: Watch
 ) -> list[str]:
-    # S608: as on SQLite, the DDL is made of this module's constants and quoted names only.
     log, table = _quoted(connection, store, LOG), _quoted(connection, store, watch.table)
     function = _quoted(connection, store, f"{LOG}__{watch.table}")
     consumers = ", ".join(f"({_literal(consumer)})" for consumer in watch.consumers)
@@ -154,12 +158,16 @@ def _postgresql_triggers(
     )
 
     def logged(rows: str) -> str:
+        counted = f"(SELECT count(*) FROM subjects) > {STATEMENT_SUBJECTS}"
         return (
-            f"INSERT INTO {log} (consumer, kind, subject) "  # noqa: S608
-            f"SELECT DISTINCT c.consumer, s.kind, s.subject FROM {rows} r "
-            f"CROSS JOIN LATERAL (VALUES {subjects}) AS s(kind, subject) "
-            f"CROSS JOIN (VALUES {consumers}) AS c(consumer) "
-            "WHERE s.subject IS NOT NULL "
+            "WITH subjects AS (SELECT DISTINCT s.kind, s.subject "
+            f"FROM {rows} r CROSS JOIN LATERAL (VALUES {subjects}) AS s(kind, subject) "
+            "WHERE s.subject IS NOT NULL) "
+            f"INSERT INTO {log} (consumer, kind, subject) "
+            "SELECT c.consumer, x.kind, x.subject FROM ("
+            f"SELECT kind, subject FROM subjects WHERE NOT {counted} "
+            f"UNION ALL SELECT {_literal(EVERYTHING)}, '' WHERE {counted}"
+            f") AS x CROSS JOIN (VALUES {consumers}) AS c(consumer) "
             # DO UPDATE, not DO NOTHING: it locks the entry, so that a recalculation taking
             # it meanwhile is waited for, and the subject logged again after it.
             "ON CONFLICT (consumer, kind, subject) DO UPDATE SET subject = EXCLUDED.subject;"
@@ -172,8 +180,9 @@ def _postgresql_triggers(
     }
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF TG_OP <> 'DELETE' THEN {logged('new_rows')} END IF; "
-        f"IF TG_OP <> 'INSERT' THEN {logged('old_rows')} END IF; "
+        f"IF TG_OP = 'INSERT' THEN {logged('new_rows')} "
+        f"ELSIF TG_OP = 'DELETE' THEN {logged('old_rows')} "
+        f"ELSE {logged('(SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows)')} END IF; "
         "RETURN NULL; END $$",
         *(
             f'CREATE OR REPLACE TRIGGER "{_trigger_name(watch.table, event)}" '
@@ -222,15 +231,3 @@ def take_changes(connection: sa.Connection, store: DashboardStore, consumer: str
     for kind, subject in taken:
         subjects.setdefault(kind, set()).add(subject)
     return Changes(everything=EVERYTHING in subjects, subjects=subjects)
-
-
-def pending(store: DashboardStore, consumer: str) -> Sequence[tuple[str, str]]:
-    """The consumer's pending (kind, subject) pairs, sorted; for inspection and tests."""
-    log = store.table(LOG)
-    query = (
-        sa.select(log.c.kind, log.c.subject)
-        .where(log.c.consumer == consumer)
-        .order_by(log.c.kind, log.c.subject)
-    )
-    with store.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(query)]

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from resources.dashboard.sql import live
+from resources.dashboard.sql import live, normalised
 from resources.dashboard.store import DashboardStore
-from resources.dashboard.team_mapping import member_users
 
 
 def _purchase_expiries(store: DashboardStore) -> sa.Select:
@@ -26,34 +25,56 @@ def _purchase_expiries(store: DashboardStore) -> sa.Select:
 
 
 def _enrollment_expiries(store: DashboardStore) -> sa.Select:
-    """(user_id, moment): when each enrollment of a team member that counts until a date (live,
-    not a free trial, not flagged expired) reaches it."""
-    enrollments, members = store.table("thinkific_enrollments"), member_users(store)
+    """(user_id, moment): when each enrollment that counts until a date (live, not a free trial,
+    not flagged expired) reaches it; a range of the partial index of expiry dates."""
+    enrollments = store.table("thinkific_enrollments")
     e = enrollments.c
     return sa.select(e.user_id, e.expiry_date.label("moment")).where(
         live(enrollments),
         sa.func.coalesce(e.is_free_trial, sa.false()).is_(sa.false()),
         sa.func.coalesce(e.expired, sa.false()).is_(sa.false()),
         e.expiry_date.is_not(None),
-        e.user_id.in_(sa.select(members.c.thinkific_user_id)),
     )
 
 
+def _held_by_member(store: DashboardStore, user_id: sa.ColumnElement[int]) -> sa.ColumnElement:
+    """The Thinkific user is a team member's: linked to a member's dashboard user, or a live
+    user with a member's email. Two index searches, so that the next expiry is found walking
+    the expiry dates in order, not by joining every member first."""
+    members, users = store.table("dashboard_team_members"), store.table("dashboard_users")
+    thinkific = store.table("thinkific_users")
+    linked = (
+        sa.select(1)
+        .select_from(users.join(members, members.c.email == users.c.email))
+        .where(users.c.thinkific_user_id == user_id)
+        .exists()
+    )
+    by_email = (
+        sa.select(1)
+        .select_from(thinkific.join(members, members.c.email == normalised(thinkific.c.email)))
+        .where(thinkific.c.id == user_id, live(thinkific))
+        .exists()
+    )
+    return sa.or_(linked, by_email)
+
+
 def next_seat_change(store: DashboardStore, after: dt.datetime) -> dt.datetime | None:
-    """The first moment after `after` at which a purchase or an enrollment expires; None when
-    none is to come."""
-    firsts = [
-        sa.select(sa.func.min(expiries.c.moment).label("moment")).where(expiries.c.moment > after)
-        for expiries in (
-            _purchase_expiries(store).subquery("purchases"),
-            _enrollment_expiries(store).subquery("enrollments"),
-        )
-    ]
-    moments = sa.union_all(*firsts).subquery("moments")
-    query = sa.select(sa.func.min(moments.c.moment))
+    """The first moment after `after` at which a purchase or an enrollment held by a team
+    member expires; None when none is to come."""
+    purchases = _purchase_expiries(store).subquery("purchases")
+    enrollments = _enrollment_expiries(store).subquery("enrollments")
+    first_purchase = sa.select(sa.func.min(purchases.c.moment)).where(purchases.c.moment > after)
+    first_enrollment = (
+        sa.select(enrollments.c.moment)
+        .where(enrollments.c.moment > after, _held_by_member(store, enrollments.c.user_id))
+        .order_by(enrollments.c.moment)
+        .limit(1)
+    )
     with store.engine.connect() as connection:
-        moment = connection.execute(query).scalar()
-    return _aware(moment)
+        moments = [
+            connection.execute(query).scalar() for query in (first_purchase, first_enrollment)
+        ]
+    return min((_aware(m) for m in moments if m is not None), default=None)
 
 
 def last_calculation(store: DashboardStore) -> dt.datetime | None:
@@ -89,7 +110,8 @@ class Expired:
 def expired_between(
     connection: sa.Connection, store: DashboardStore, since: dt.datetime, until: dt.datetime
 ) -> Expired:
-    """Purchases and seat-holding enrollments whose expiry falls in (since, until]."""
+    """Purchases and enrollments whose expiry falls in (since, until]; the enrollments' users,
+    members or not (`resources.dashboard.recalculation` finds their teams, if any)."""
     purchases = _purchase_expiries(store).subquery("purchases")
     enrollments = _enrollment_expiries(store).subquery("enrollments")
 

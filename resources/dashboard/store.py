@@ -18,8 +18,11 @@ without it (1.7 s against 3.9 s), so it is not created there.
 
 On both, `thinkific_users` gets an index of its normalised email and id, the expression and
 the highest id `resources.dashboard.team_mapping.thinkific_id_by_email` looks up: a member whose
-dashboard user is not linked is matched by email, one index search each (with the id in it,
-SQLite no longer walks the primary key backwards for the highest id).
+dashboard user is not linked is matched by email, one index search each (the id in it gives
+an email's highest id from the index alone). And `thinkific_enrollments` gets a partial index of
+its expiry dates (the few enrollments that have one): what expired since the last calculation,
+and the next expiry the `seat_expiries` sensor looks for each minute, are then a range of it
+(1.5 s scanning 1M enrollments otherwise, for every recalculation).
 
 The derivations (team mapping, seat usage, overview), imports and enrollment claims live in
 `resources.dashboard` modules that take a `DashboardStore`.
@@ -98,6 +101,13 @@ class DashboardStore:
             enrollments.c.course_id,
             _table=enrollments,
         )
+        expiring = sa.Index(
+            "ix_thinkific_enrollments_expiry_date",
+            enrollments.c.expiry_date,
+            _table=enrollments,
+            sqlite_where=enrollments.c.expiry_date.is_not(None),
+            postgresql_where=enrollments.c.expiry_date.is_not(None),
+        )
         thinkific_users = self._warehouse.table("thinkific_users")
         by_email = sa.Index(
             "ix_thinkific_users_normalised_email",
@@ -116,6 +126,7 @@ class DashboardStore:
             if self.dialect == "sqlite":
                 connection.execute(CreateIndex(by_user, if_not_exists=True))
             connection.execute(CreateIndex(by_email, if_not_exists=True))
+            connection.execute(CreateIndex(expiring, if_not_exists=True))
         self._ensured = True
 
     @contextmanager

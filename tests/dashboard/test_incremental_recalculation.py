@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from dagster import materialize
 
+from assets.dashboard.derived import seat_usage
+from pipelines.jobs.tools import recalculate_seats
 from resources.dashboard.change_log import OVERVIEW, SEATS
 from resources.dashboard.overview import replace_overview
 from resources.dashboard.recalculation import recalculate
@@ -248,3 +251,28 @@ def test_a_recalculation_with_nothing_changed_and_nothing_expired_touches_no_tea
     done = recalculate(store, SEATS, NOW)
 
     assert (done.mode, done.teams, done.rows) == ("incremental", 0, 0)
+
+
+def materialized_metadata(store: DashboardStore, **tags: str) -> dict[str, Any]:
+    result = materialize([seat_usage], resources={"warehouse": store._warehouse}, tags=tags)
+    (materialization,) = result.asset_materializations_for_node("dashboard__seat_usage")
+    return {name: value.value for name, value in materialization.metadata.items()}
+
+
+def test_the_seat_usage_asset_says_it_recalculated_only_the_team_that_changed(store):
+    build(store, random.Random(0))
+    materialized_metadata(store)
+    store.add_members("blue", [email(2)], "member", "csv_import")
+
+    metadata = materialized_metadata(store)
+
+    assert (metadata["mode"], metadata["teams_recalculated"]) == ("incremental", 1)
+
+
+def test_the_recalculate_seats_tool_recalculates_every_team(store):
+    build(store, random.Random(0))
+    materialized_metadata(store)
+
+    metadata = materialized_metadata(store, **recalculate_seats.tags)
+
+    assert (metadata["mode"], metadata["teams_recalculated"]) == ("full", len(TEAMS))

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from dagster import materialize
 
 from assets.dashboard.derived import seat_usage, seats_not_over_allocated
+from resources.dashboard.enrollment_push import candidates
 from resources.dashboard.seats import recalculate_seat_usage
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_mapping import map_teams
@@ -224,3 +225,15 @@ def test_an_archived_team_keeps_no_row_even_of_a_product_it_bought(store):
         )
 
     assert {team for team, _ in used(store)} == {"blue"}
+
+
+def test_a_seat_assigned_to_a_member_without_an_id_link_is_pushed_to_the_user_with_its_email(
+    store,
+):
+    seed(store, (1, "a@x.com", ("red",)))
+    unlink(store, "a@x.com")
+    store.assign_seats("red", ["a@x.com"], COURSE)
+
+    (candidate,) = candidates(store)
+
+    assert (candidate.email, candidate.thinkific_user_id) == ("a@x.com", 1)
