@@ -16,6 +16,7 @@ from dagster import materialize
 
 from assets.dashboard.derived import seat_usage
 from pipelines.jobs.tools import recalculate_seats
+from resources.dashboard import recalculation
 from resources.dashboard.change_log import OVERVIEW, SEATS
 from resources.dashboard.overview import replace_overview
 from resources.dashboard.recalculation import recalculate
@@ -276,3 +277,22 @@ def test_the_recalculate_seats_tool_recalculates_every_team(store):
     metadata = materialized_metadata(store, **recalculate_seats.tags)
 
     assert (metadata["mode"], metadata["teams_recalculated"]) == ("full", len(TEAMS))
+
+
+def test_more_changed_teams_than_the_threshold_recalculate_in_full(store, monkeypatch):
+    build(store, random.Random(0))
+    recalculate(store, SEATS, NOW)
+    monkeypatch.setattr(recalculation, "MAX_INCREMENTAL_TEAMS", 2)
+    for team in TEAMS[:3]:
+        store.add_members(team, [email(1)], "member", "csv_import")
+
+    assert recalculate(store, SEATS, NOW).mode == "full"
+
+
+def test_more_changed_users_than_the_threshold_recalculate_in_full(store, monkeypatch):
+    build(store, random.Random(0))
+    recalculate(store, SEATS, NOW)
+    monkeypatch.setattr(recalculation, "MAX_INCREMENTAL_SUBJECTS", 2)
+    put(store._warehouse, "enrollments", [enrollment(500 + u, u, 1) for u in (1, 2, 3)])
+
+    assert recalculate(store, SEATS, NOW).mode == "full"
