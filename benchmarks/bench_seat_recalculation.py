@@ -8,7 +8,7 @@ loaded into SQLite and into PostgreSQL. On each, in the same run:
 - incremental: a membership added to 1, 50 and 200 teams (`MAX_INCREMENTAL_TEAMS`), then the
   same recalculations, which take the change log and rewrite those teams' rows only (checked
   `incremental`, with the number of teams expected); the median of `REPEATS`;
-- the change log's cost to writers: 100,000 enrollments changed through
+- the change log's cost to writers: 5,000 and 100,000 enrollments changed through
   `WarehouseResource.upsert` (the sync's merge) before and after the triggers exist.
 
     ./scripts/uv run --frozen python -m benchmarks seat_recalculation
@@ -23,14 +23,19 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.bench_seat_usage import NOW, TEAMS, _databases, _load, synthetic_tables
-from resources.dashboard.change_log import OVERVIEW, SEATS, install_triggers
+from resources.dashboard.change_log import (
+    OVERVIEW,
+    SEATS,
+    STATEMENT_SUBJECTS,
+    install_triggers,
+)
 from resources.dashboard.recalculation import MAX_INCREMENTAL_TEAMS, recalculate
 from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
 
 CHANGED_TEAMS = (1, 50, MAX_INCREMENTAL_TEAMS)
 REPEATS = 3
-CHANGED_ENROLLMENTS = 100_000
+CHANGED_ENROLLMENTS = (5_000, 100_000)
 
 
 def _timed(call: Any) -> tuple[Any, float]:
@@ -39,9 +44,9 @@ def _timed(call: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
-def _changed_enrollments(frames: dict[str, pd.DataFrame], round_: int) -> pd.DataFrame:
-    """The first CHANGED_ENROLLMENTS enrollments, each with a new expiry date."""
-    changed = frames["thinkific_enrollments"].head(CHANGED_ENROLLMENTS).copy()
+def _changed_enrollments(frames: dict[str, pd.DataFrame], count: int, round_: int) -> pd.DataFrame:
+    """The first `count` enrollments, each with a new expiry date."""
+    changed = frames["thinkific_enrollments"].head(count).copy()
     changed["expiry_date"] = pd.Timestamp(NOW + dt.timedelta(days=30 + round_))
     return changed
 
@@ -58,22 +63,31 @@ def measure(url: str, frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     store = DashboardStore(warehouse)
     try:
         _load(store, frames)
-        _, upsert_plain = _timed(
-            lambda: warehouse.upsert("thinkific_enrollments", _changed_enrollments(frames, 0))
-        )
+
+        def upserts(round_: int) -> list[float]:
+            """Each size once, every row with an expiry date no earlier upsert gave it."""
+            return [
+                _timed(
+                    lambda n=count, r=round_ * len(CHANGED_ENROLLMENTS) + i: warehouse.upsert(
+                        "thinkific_enrollments", _changed_enrollments(frames, n, r)
+                    )
+                )[1]
+                for i, count in enumerate(CHANGED_ENROLLMENTS)
+            ]
+
+        plain = upserts(0)
         with store.transaction() as connection:
             install_triggers(connection, store)
-        _, upsert_logged = _timed(
-            lambda: warehouse.upsert("thinkific_enrollments", _changed_enrollments(frames, 1))
-        )
+        logged = upserts(1)
         rows = [
             {
-                "recalculation": f"upsert of {CHANGED_ENROLLMENTS:,} changed enrollments",
+                "recalculation": f"upsert of {count:,} changed enrollments",
                 "seat usage seconds": "",
                 "Teams tab seconds": "",
                 "full ÷ this": "",
-                "note": f"{upsert_plain:.2f} s without triggers, {upsert_logged:.2f} s with",
+                "note": f"{before:.2f} s without triggers, {after:.2f} s with",
             }
+            for count, before, after in zip(CHANGED_ENROLLMENTS, plain, logged, strict=True)
         ]
         full = {}
         for consumer in (SEATS, OVERVIEW):
@@ -125,8 +139,10 @@ def main() -> dict[str, Any]:
             "enrollments). Full: `recalculate(store, consumer, at, full=True)`; incremental: a "
             "membership added to that many teams, then the recalculation that takes the change "
             f"log (median of {REPEATS}; checked incremental and of that many teams). The upsert "
-            "row is the change log's cost to the sync: the same merge of changed enrollments "
-            "before and after the triggers exist. Above MAX_INCREMENTAL_TEAMS "
+            "rows are the change log's cost to the sync: the same merge of changed enrollments "
+            "before and after the triggers exist (on PostgreSQL a statement of more than "
+            f"{STATEMENT_SUBJECTS:,} subjects logs `everything` instead of each user; SQLite logs "
+            "each changed row). Above MAX_INCREMENTAL_TEAMS "
             f"({MAX_INCREMENTAL_TEAMS}) changed teams the recalculation is full. Load average "
             f"when it started: {load:.1f} on a machine shared with other work."
         ),
