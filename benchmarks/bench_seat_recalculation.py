@@ -66,9 +66,10 @@ def measure(url: str, frames: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
 
         def upserts(round_: int) -> list[float]:
             """Each size once, every row with an expiry date no earlier upsert gave it."""
+            first = round_ * len(CHANGED_ENROLLMENTS)
             return [
                 _timed(
-                    lambda n=count, r=round_ * len(CHANGED_ENROLLMENTS) + i: warehouse.upsert(
+                    lambda n=count, r=first + i: warehouse.upsert(
                         "thinkific_enrollments", _changed_enrollments(frames, n, r)
                     )
                 )[1]
