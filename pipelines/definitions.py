@@ -26,6 +26,7 @@ from pipelines.jobs.webhook_events import apply_webhook_events
 from pipelines.resources import all_resources
 from pipelines.sensors.automation import dashboard_automation
 from pipelines.sensors.notifications import notification_sensors
+from pipelines.sensors.seat_expiries import seat_expiries
 from pipelines.sensors.uploads import upload_sensor
 from pipelines.sensors.webhooks import thinkific_webhook_events
 
@@ -46,6 +47,7 @@ defs = Definitions(
         thinkific_webhook_events,
         upload_sensor,
         dashboard_automation,
+        seat_expiries,
     ],
     resources=all_resources(),
     executor=in_process_executor,

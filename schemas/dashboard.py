@@ -123,6 +123,18 @@ class SeatUsage(DashboardModel):
     calculated_at: Timestamp = required()
 
 
+class PendingChange(DashboardModel):
+    """A change a recalculation (`consumer`: `seat_usage`, `teams_overview`) has not taken yet:
+    its `kind` (`team`, `email`, `user`, `product`, `bundle`, or `everything`) and `subject`
+    (the team, the email as written, the Thinkific user, product or bundle id; empty for
+    everything). Written by database triggers (`resources.dashboard.change_log`); one row per
+    subject however often it changes."""
+
+    consumer: Text = key()
+    kind: Text = key()
+    subject: Text = key()
+
+
 class EnrollmentClaim(DashboardModel):
     """One push of one user into one product: taken before the POST, so no two runs send it."""
 
@@ -218,6 +230,12 @@ DASHBOARD_TABLES: dict[str, TableSpec] = {
             soft_delete=False,
         ),
         TableSpec("dashboard_seat_usage", SeatUsage, ("team", "product_id"), soft_delete=False),
+        TableSpec(
+            "dashboard_pending_changes",
+            PendingChange,
+            ("consumer", "kind", "subject"),
+            soft_delete=False,
+        ),
         TableSpec(
             "dashboard_enrollment_claims",
             EnrollmentClaim,

@@ -27,11 +27,13 @@ from assets.dashboard.common import (
     thinkific_key,
 )
 from assets.dashboard.enrollments import seat_assignments
+from assets.dashboard.recalculation_mode import full_recalculation
 from assets.dashboard.teams import TEAMS_KEY
 from assets.failures import with_known_failures
-from resources.dashboard.overview import recalculate_overview
+from resources.dashboard.change_log import OVERVIEW, SEATS
 from resources.dashboard.overview_diff import teams_changed
-from resources.dashboard.seats import recalculate_seat_usage, seat_rows
+from resources.dashboard.recalculation import Recalculated, recalculate
+from resources.dashboard.seats import seat_rows
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_mapping import map_teams
 from resources.warehouse import WarehouseResource
@@ -102,19 +104,24 @@ def team_members(context: AssetExecutionContext, warehouse: WarehouseResource) -
     ],
     automation_condition=FOLLOWS_UPSTREAM,
 )
-def seat_usage(warehouse: WarehouseResource) -> MaterializeResult:
+def seat_usage(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.monotonic()
     store = DashboardStore(warehouse)
-    rows = recalculate_seat_usage(store, utc_now())
+    done = recalculate(store, SEATS, utc_now(), full=full_recalculation(context))
     usage = store.read("dashboard_seat_usage")
     return MaterializeResult(
         metadata={
-            **table_metadata("dashboard_seat_usage", rows, started),
+            **table_metadata("dashboard_seat_usage", len(usage), started),
+            **_recalculation_metadata(done),
             "seats_purchased": int(usage["purchased"].sum()),
             "seats_used": int(usage["used"].sum()),
             "over_allocated_pairs": int((usage["available"] < 0).sum()),
         }
     )
+
+
+def _recalculation_metadata(done: Recalculated) -> dict[str, Any]:
+    return {"mode": done.mode, "teams_recalculated": done.teams, "rows_recalculated": done.rows}
 
 
 @asset_check(
@@ -183,16 +190,19 @@ def _overview_records(overview: pd.DataFrame) -> list[dict[str, Any]]:
     deps=[dashboard_key("team_members"), dashboard_key("seat_usage"), thinkific_key("enrollments")],
     automation_condition=follows_upstream(*LEARNING_RECORDS),
 )
-def teams_overview(warehouse: WarehouseResource) -> MaterializeResult:
+def teams_overview(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
     started = time.monotonic()
     store = DashboardStore(warehouse)
     before = store.read("dashboard_teams_overview")
-    rows = recalculate_overview(store, utc_now())
+    done = recalculate(store, OVERVIEW, utc_now(), full=full_recalculation(context))
     after = store.read("dashboard_teams_overview")
     changed = teams_changed(before, after)
     return MaterializeResult(
         metadata={
-            **table_metadata("dashboard_teams_overview", rows, started),
+            **table_metadata("dashboard_teams_overview", len(after), started),
+            **_recalculation_metadata(done),
             "teams_changed": len(changed),
             "teams_changed_names": ", ".join(changed) or "none",
             "teams": metadata_table(_overview_records(after), OVERVIEW_COLUMNS),

@@ -23,6 +23,7 @@ from assets.dashboard.imports import (
     import_from_groups,
     import_from_thinkific,
 )
+from assets.dashboard.recalculation_mode import FULL, FULL_RECALCULATION_TAG
 
 SEAT_ASSIGNMENTS_STEP = "dashboard__seat_assignments"
 
@@ -81,8 +82,9 @@ sync_enrollments = define_asset_job(
 recalculate_seats = define_asset_job(
     "recalculate_seats",
     selection=_by_key("dashboard/seat_usage"),
+    tags={FULL_RECALCULATION_TAG: FULL},
     description="Tools → Recalculate Seats: seat usage (with its over-allocation check) and "
-    "the Teams tab, from the warehouse as it is.",
+    "the Teams tab, from the warehouse as it is, every team.",
 )
 
 

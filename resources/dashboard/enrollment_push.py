@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from resources.dashboard.seats import purchased, seat_claimers, seat_holders
 from resources.dashboard.sql import dialect_insert, live, product_courses
 from resources.dashboard.store import DashboardStore
+from resources.dashboard.team_mapping import thinkific_id_by_email
 from resources.thinkific.resource import ThinkificClient, ThinkificValidationError
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import to_frame
@@ -101,6 +102,10 @@ def candidates(store: DashboardStore) -> list[Candidate]:
     )
     users, products = store.table("dashboard_users"), store.table("thinkific_products")
     bought = purchased(store)
+    # The linked Thinkific user, else the one with the member's email (as seat usage counts).
+    thinkific_user = sa.func.coalesce(
+        users.c.thinkific_user_id, thinkific_id_by_email(store, assignments.c.email)
+    )
     query = (
         sa.select(
             assignments.c.team,
@@ -109,7 +114,7 @@ def candidates(store: DashboardStore) -> list[Candidate]:
             sa.func.coalesce(products.c.name, "").label("product_name"),
             products.c.productable_type,
             products.c.productable_id,
-            users.c.thinkific_user_id,
+            thinkific_user.label("thinkific_user_id"),
         )
         .join(
             members,
@@ -125,8 +130,8 @@ def candidates(store: DashboardStore) -> list[Candidate]:
         .outerjoin(users, users.c.email == assignments.c.email)
         .where(
             sa.or_(
-                users.c.thinkific_user_id.is_(None),
-                ~_has_enrollment(store, users.c.thinkific_user_id, assignments.c.product_id),
+                thinkific_user.is_(None),
+                ~_has_enrollment(store, thinkific_user, assignments.c.product_id),
             )
         )
         .order_by(

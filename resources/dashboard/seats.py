@@ -7,36 +7,65 @@ count, and a user in two teams uses a seat in each team that bought the product.
 purchased - used. A seat the admin released (unassigned, `dashboard_seat_releases`) is not used
 even while the enrollment lasts; expired purchases and archived teams count nothing. Each is
 one set-based statement over the warehouse.
+
+A team keeps its row of a product once every purchase of it has expired: 0 purchased, the seats
+still in use, available below zero, so the over-allocation check still sees them. A member is
+the Thinkific user linked to it, else the one with its email (`team_mapping.member_users`).
+
+`recalculate_seat_usage` rewrites every row, or only the rows of the teams given: a team's
+usage depends on nothing outside the team (its members, their enrollments, its purchases and
+releases), so recalculating some teams leaves the others' rows as a full recalculation would.
 """
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from resources.dashboard.sql import active_enrollment, insert_from, live, product_courses
+from resources.dashboard.sql import (
+    active_enrollment,
+    insert_from,
+    live,
+    of_teams,
+    product_courses,
+)
 from resources.dashboard.store import DashboardStore, utc_now
+from resources.dashboard.team_mapping import member_users
 
 TIMESTAMP = sa.DateTime(timezone=True)
 
 
-def purchased(store: DashboardStore, at: dt.datetime | None = None) -> sa.Subquery:
-    """(team, product_id, purchased): the seats each existing, unarchived team bought, all
-    purchases not expired at `at` (default: now)."""
+def _purchases(store: DashboardStore, at: dt.datetime) -> sa.Select:
+    """(team, product_id, purchased) for every product an existing, unarchived team ever
+    bought: the seats of its purchases not expired at `at` (0 once all have expired)."""
     allocations, teams = store.table("dashboard_seat_allocations"), store.table("dashboard_teams")
-    at = at or utc_now()
     return (
         sa.select(
             allocations.c.team,
             allocations.c.product_id,
-            sa.func.sum(allocations.c.seats).label("purchased"),
+            sa.func.sum(sa.case((_current(allocations, at), allocations.c.seats), else_=0)).label(
+                "purchased"
+            ),
         )
         .join(teams, teams.c.team == allocations.c.team)
-        .where(
-            teams.c.archived_at.is_(None),
-            sa.or_(allocations.c.expires_at.is_(None), allocations.c.expires_at > at),
-        )
+        .where(teams.c.archived_at.is_(None))
         .group_by(allocations.c.team, allocations.c.product_id)
+    )
+
+
+def _current(allocations: sa.Table, at: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(allocations.c.expires_at.is_(None), allocations.c.expires_at > at)
+
+
+def purchased(store: DashboardStore, at: dt.datetime | None = None) -> sa.Subquery:
+    """(team, product_id, purchased): the seats each existing, unarchived team bought, all
+    purchases not expired at `at` (default: now); only products with such a purchase."""
+    allocations = store.table("dashboard_seat_allocations")
+    at = at or utc_now()
+    return (
+        _purchases(store, at)
+        .having(sa.func.sum(sa.case((_current(allocations, at), 1), else_=0)) > 0)
         .subquery("purchased")
     )
 
@@ -68,22 +97,25 @@ def _released(
     )
 
 
-def _enrolled_members(store: DashboardStore, at: dt.datetime) -> sa.CTE:
-    """(team, product_id, email, thinkific_user_id): every membership whose user holds an active
-    enrollment in the product, bought or not.
+def _enrolled_members(
+    store: DashboardStore, at: dt.datetime, teams: Collection[str] | None = None
+) -> sa.CTE:
+    """(team, product_id, email, thinkific_user_id): every membership (of `teams`, default
+    all) whose user holds an active enrollment in the product, bought or not.
 
     Materialised on PostgreSQL: left free, its planner may join every enrollment to every team
     that bought the course first (hundreds of millions of rows; 145 s instead of 2 s on the
     seat usage benchmark), because it underestimates the (team, product) purchases."""
-    members, users = store.table("dashboard_team_members"), store.table("dashboard_users")
+    members = member_users(store, teams)
     enrollments = store.table("thinkific_enrollments")
     courses = product_courses(
         store.table("thinkific_products"), store.table("thinkific_bundle_courses")
     )
     return (
-        sa.select(members.c.team, courses.c.product_id, members.c.email, users.c.thinkific_user_id)
-        .join(users, users.c.email == members.c.email)
-        .join(enrollments, enrollments.c.user_id == users.c.thinkific_user_id)
+        sa.select(
+            members.c.team, courses.c.product_id, members.c.email, members.c.thinkific_user_id
+        )
+        .join(enrollments, enrollments.c.user_id == members.c.thinkific_user_id)
         .join(courses, courses.c.course_id == enrollments.c.course_id)
         .where(active_enrollment(enrollments, at))
         # Nested: rendered in the SELECT that uses it, so that an INSERT ... SELECT over it
@@ -93,10 +125,13 @@ def _enrolled_members(store: DashboardStore, at: dt.datetime) -> sa.CTE:
     )
 
 
-def seat_holders(store: DashboardStore, at: dt.datetime) -> sa.Select:
-    """Distinct (team, product_id, email, thinkific_user_id): members holding an active
-    enrollment in a product their team bought, unless their seat was released (unassigned)."""
-    enrolled = _enrolled_members(store, at)
+def seat_holders(
+    store: DashboardStore, at: dt.datetime, teams: Collection[str] | None = None
+) -> sa.Select:
+    """Distinct (team, product_id, email, thinkific_user_id): members (of `teams`, default all)
+    holding an active enrollment in a product their team bought, unless their seat was
+    released (unassigned)."""
+    enrolled = _enrolled_members(store, at, teams)
     return (
         sa.select(enrolled)
         .where(
@@ -110,12 +145,11 @@ def seat_holders(store: DashboardStore, at: dt.datetime) -> sa.Select:
 def seat_claimers(store: DashboardStore, stale_before: dt.datetime) -> sa.Select:
     """Distinct (team, product_id, email, thinkific_user_id): members with a push in flight
     (a live claim) for a product their team bought; each will take a seat in every such team."""
-    members, users = store.table("dashboard_team_members"), store.table("dashboard_users")
+    members = member_users(store)
     claims = store.table("dashboard_enrollment_claims")
     return (
-        sa.select(members.c.team, claims.c.product_id, members.c.email, users.c.thinkific_user_id)
-        .join(users, users.c.email == members.c.email)
-        .join(claims, claims.c.thinkific_user_id == users.c.thinkific_user_id)
+        sa.select(members.c.team, claims.c.product_id, members.c.email, members.c.thinkific_user_id)
+        .join(claims, claims.c.thinkific_user_id == members.c.thinkific_user_id)
         .where(
             claims.c.status == "claimed",
             claims.c.claimed_at >= stale_before,
@@ -125,12 +159,18 @@ def seat_claimers(store: DashboardStore, stale_before: dt.datetime) -> sa.Select
     )
 
 
-def recalculate_seat_usage(store: DashboardStore, at: dt.datetime) -> int:
-    """Replaces `dashboard_seat_usage` with the usage as of `at`, in one transaction; returns
-    the number of (team, product) rows."""
+def replace_seat_usage(
+    connection: sa.Connection,
+    store: DashboardStore,
+    at: dt.datetime,
+    teams: Collection[str] | None = None,
+) -> int:
+    """Replaces the rows of `dashboard_seat_usage` of `teams` (default: every row) with the
+    usage as of `at`, on the caller's connection; returns the number of rows written."""
     usage = store.table("dashboard_seat_usage")
-    bought = purchased(store, at)
-    holders = seat_holders(store, at).subquery("holders")
+    allocations = store.table("dashboard_seat_allocations")
+    bought = _purchases(store, at).where(of_teams(allocations.c.team, teams)).subquery("bought")
+    holders = seat_holders(store, at, teams).subquery("holders")
     used = (
         sa.select(holders.c.team, holders.c.product_id, sa.func.count().label("used"))
         .group_by(holders.c.team, holders.c.product_id)
@@ -147,9 +187,17 @@ def recalculate_seat_usage(store: DashboardStore, at: dt.datetime) -> int:
     ).outerjoin(
         used, sa.and_(used.c.team == bought.c.team, used.c.product_id == bought.c.product_id)
     )
+    connection.execute(sa.delete(usage).where(of_teams(usage.c.team, teams)))
+    return connection.execute(insert_from(connection, usage, rows)).rowcount
+
+
+def recalculate_seat_usage(
+    store: DashboardStore, at: dt.datetime, teams: Collection[str] | None = None
+) -> int:
+    """Replaces the seat usage of `teams` (default: all of it) with the usage as of `at`, in
+    one transaction; returns the number of (team, product) rows written."""
     with store.transaction() as connection:
-        connection.execute(sa.delete(usage))
-        return connection.execute(insert_from(connection, usage, rows)).rowcount
+        return replace_seat_usage(connection, store, at, teams)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """SQL building blocks the dashboard's statements share, for SQLite and PostgreSQL alike."""
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,11 @@ def _normalised_postgresql(element: normalised, compiler: Any, **kw: Any) -> str
 def live(table: sa.Table) -> sa.ColumnElement[bool]:
     """A Thinkific row that has not been deleted in Thinkific."""
     return table.c[DELETED_AT].is_(None)
+
+
+def of_teams(team: sa.ColumnElement[str], teams: Collection[str] | None) -> sa.ColumnElement[bool]:
+    """Rows of the given teams; every row when `teams` is None (a full recalculation)."""
+    return sa.true() if teams is None else team.in_(teams)
 
 
 def active_enrollment(enrollments: sa.Table, at: dt.datetime) -> sa.ColumnElement[bool]:

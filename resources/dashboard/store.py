@@ -16,6 +16,14 @@ without hash joins, seat usage would otherwise scan every enrollment (1M enrollm
 without it, under 4 s with it; benchmarks/bench_seat_usage.py). PostgreSQL hash-joins faster
 without it (1.7 s against 3.9 s), so it is not created there.
 
+On both, `thinkific_users` gets an index of its normalised email and id, the expression and
+the highest id `resources.dashboard.team_mapping.thinkific_id_by_email` looks up: a member whose
+dashboard user is not linked is matched by email, one index search each (the id in it gives
+an email's highest id from the index alone). And `thinkific_enrollments` gets a partial index of
+its expiry dates (the few enrollments that have one): what expired since the last calculation,
+and the next expiry the `seat_expiries` sensor looks for each minute, are then a range of it
+(1.5 s scanning 1M enrollments otherwise, for every recalculation).
+
 The derivations (team mapping, seat usage, overview), imports and enrollment claims live in
 `resources.dashboard` modules that take a `DashboardStore`.
 """
@@ -29,6 +37,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, CreateSchema, CreateTable
 
+from resources.dashboard.sql import normalised as normalised_sql
 from resources.dashboard.sql import upsert
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import define_table
@@ -92,6 +101,20 @@ class DashboardStore:
             enrollments.c.course_id,
             _table=enrollments,
         )
+        expiring = sa.Index(
+            "ix_thinkific_enrollments_expiry_date",
+            enrollments.c.expiry_date,
+            _table=enrollments,
+            sqlite_where=enrollments.c.expiry_date.is_not(None),
+            postgresql_where=enrollments.c.expiry_date.is_not(None),
+        )
+        thinkific_users = self._warehouse.table("thinkific_users")
+        by_email = sa.Index(
+            "ix_thinkific_users_normalised_email",
+            normalised_sql(thinkific_users.c.email),
+            thinkific_users.c.id,
+            _table=thinkific_users,
+        )
         with self.engine.begin() as connection:
             if self.schema:
                 connection.execute(CreateSchema(self.schema, if_not_exists=True))
@@ -102,6 +125,8 @@ class DashboardStore:
                     connection.execute(CreateIndex(index, if_not_exists=True))
             if self.dialect == "sqlite":
                 connection.execute(CreateIndex(by_user, if_not_exists=True))
+            connection.execute(CreateIndex(by_email, if_not_exists=True))
+            connection.execute(CreateIndex(expiring, if_not_exists=True))
         self._ensured = True
 
     @contextmanager

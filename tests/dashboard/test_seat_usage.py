@@ -1,9 +1,11 @@
 """The seat rules of DESIGN.md, one test each, on SQLite and PostgreSQL."""
 
 import pandas as pd
+import sqlalchemy as sa
 from dagster import materialize
 
 from assets.dashboard.derived import seat_usage, seats_not_over_allocated
+from resources.dashboard.enrollment_push import candidates
 from resources.dashboard.seats import recalculate_seat_usage
 from resources.dashboard.store import DashboardStore, utc_now
 from resources.dashboard.team_mapping import map_teams
@@ -164,3 +166,74 @@ def test_the_over_allocation_check_passes_when_every_team_is_within_its_seats(st
     )
 
     assert [check.passed for check in result.get_asset_check_evaluations()] == [True]
+
+
+def unlink(store: DashboardStore, email: str) -> None:
+    """The dashboard user loses its Thinkific id link (imported before the Thinkific user
+    existed, say, and no team mapping has run since)."""
+    users = store.table("dashboard_users")
+    with store.transaction() as connection:
+        connection.execute(
+            sa.update(users).where(users.c.email == email).values(thinkific_user_id=None)
+        )
+
+
+def test_a_member_without_a_thinkific_id_link_is_matched_by_email_in_any_case(store):
+    seed(store, (1, "a@x.com", ("red",)), (2, "b@x.com", ("red",)))
+    put(store._warehouse, "users", [user(1, "  A@X.com ")])
+    put(store._warehouse, "enrollments", [enrollment(1, 1, COURSE_ID), enrollment(2, 2, COURSE_ID)])
+    unlink(store, "a@x.com")
+
+    assert used(store)[("red", COURSE)] == 2
+
+
+def test_a_member_is_not_matched_to_a_thinkific_user_deleted_in_thinkific(store):
+    seed(store, (1, "a@x.com", ("red",)))
+    put(store._warehouse, "enrollments", [enrollment(1, 1, COURSE_ID)])
+    unlink(store, "a@x.com")
+    thinkific = store.table("thinkific_users")
+    with store.transaction() as connection:
+        connection.execute(sa.update(thinkific).values(deleted_at=utc_now()))
+
+    assert used(store)[("red", COURSE)] == 0
+
+
+def test_a_team_whose_purchases_all_expired_keeps_its_row_with_the_seats_still_used(store):
+    seed(store, (1, "a@x.com", ("red",)), (2, "b@x.com", ("red",)))
+    put(store._warehouse, "enrollments", [enrollment(1, 1, COURSE_ID), enrollment(2, 2, COURSE_ID)])
+    store.allocate_seats("red", COURSE, 3, NOW - 10 * DAY)
+    allocations = store.table("dashboard_seat_allocations")
+    with store.transaction() as connection:
+        connection.execute(
+            sa.update(allocations)
+            .where(allocations.c.team == "red", allocations.c.product_id == COURSE)
+            .values(expires_at=NOW - DAY)
+        )
+    recalculate_seat_usage(store, utc_now())
+
+    row = store.read("dashboard_seat_usage").set_index(["team", "product_id"]).loc[("red", COURSE)]
+
+    assert (row.purchased, row.used, row.available) == (0, 2, -2)
+
+
+def test_an_archived_team_keeps_no_row_even_of_a_product_it_bought(store):
+    seed(store, (1, "a@x.com", ("red", "blue")))
+    teams = store.table("dashboard_teams")
+    with store.transaction() as connection:
+        connection.execute(
+            sa.update(teams).where(teams.c.team == "red").values(archived_at=utc_now())
+        )
+
+    assert {team for team, _ in used(store)} == {"blue"}
+
+
+def test_a_seat_assigned_to_a_member_without_an_id_link_is_pushed_to_the_user_with_its_email(
+    store,
+):
+    seed(store, (1, "a@x.com", ("red",)))
+    unlink(store, "a@x.com")
+    store.assign_seats("red", ["a@x.com"], COURSE)
+
+    (candidate,) = candidates(store)
+
+    assert (candidate.email, candidate.thinkific_user_id) == ("a@x.com", 1)

@@ -6,7 +6,7 @@ from dagster import materialize
 from assets.dashboard.derived import seat_usage, teams_overview
 from resources.dashboard.store import DashboardStore
 from tests.dashboard.seed import DAY, NOW, enrollment, put
-from tests.dashboard.test_seat_usage import COURSE_ID, seed
+from tests.dashboard.test_seat_usage import COURSE_ID, seed, unlink
 
 
 def overview(store: DashboardStore) -> dict[str, dict]:
@@ -89,3 +89,12 @@ def test_certificates_and_quiz_grades_are_counted_once_their_tables_exist(store)
 
     assert (teams["red"]["certificates"], teams["red"]["average quiz grade"]) == ("1", "70%")
     assert (teams["blue"]["certificates"], teams["blue"]["average quiz grade"]) == ("1", "n/a")
+
+
+def test_a_member_without_a_thinkific_id_link_counts_by_email(store):
+    seed_learning(store)
+    unlink(store, "a@x.com")
+
+    red = overview(store)["red"]
+
+    assert (red["active enrollments"], red["completed enrollments"]) == (2, 1)
