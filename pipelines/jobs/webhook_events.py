@@ -10,7 +10,8 @@ keys of the tables it touched, so that what follows those assets follows the cha
 - an `AssetObservation` when the stream's events changed nothing (all stale or duplicates):
   visible in the asset's history, without setting anything downstream in motion.
 
-Both carry the same metadata: the events and their outcomes, the targeted reads, the rows.
+Both carry the same metadata: the events and their outcomes, the targeted reads, the rows, and
+the dashboard teams whose members' rows changed (`teams_affected`, `teams_affected_names`).
 
 An op job rather than assets: the keys belong to the sync's assets already, and a run of a few
 events is a partial update of those tables, not a new definition of them. It is outside the
@@ -40,6 +41,8 @@ from pydantic import Field
 
 from assets.conventions import THINKIFIC_GROUP
 from assets.failures import with_known_failures
+from resources.dashboard.store import DashboardStore
+from resources.dashboard.team_mapping import teams_of_thinkific_users
 from resources.extraction.metadata import column_schema
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
@@ -75,6 +78,11 @@ def apply_webhook_events_op(
     for stream, report in sorted(reports.items()):
         key = AssetKey([THINKIFIC_GROUP, stream])
         metadata = _metadata(warehouse, stream, report)
+        teams = teams_of_thinkific_users(DashboardStore(warehouse), report.users)
+        metadata |= {
+            "teams_affected": len(teams),
+            "teams_affected_names": ", ".join(teams) or "none",
+        }
         if report.changed:
             yield AssetMaterialization(key, description="Webhook events applied", metadata=metadata)
         else:

@@ -71,6 +71,23 @@ def member_users(store: DashboardStore, teams: Collection[str] | None = None) ->
     )
 
 
+def teams_of_thinkific_users(store: DashboardStore, user_ids: Collection[int]) -> list[str]:
+    """The names (sorted) of the teams any of these Thinkific users is a member of, linked or
+    by email."""
+    if not user_ids:
+        return []
+    members, teams = member_users(store), store.table("dashboard_teams")
+    query = (
+        sa.select(teams.c.name)
+        .join(members, members.c.team == teams.c.team)
+        .where(members.c.thinkific_user_id.in_(sorted(user_ids)))
+        .distinct()
+        .order_by(teams.c.name)
+    )
+    with store.engine.connect() as connection:
+        return list(connection.scalars(query))
+
+
 def link_thinkific_users(connection: sa.Connection, store: DashboardStore) -> int:
     """Sets each dashboard user's Thinkific user id from the live Thinkific user with the same
     normalised email (null when there is none); returns how many links changed."""

@@ -79,11 +79,13 @@ class Candidate:
 
 @dataclass
 class StreamReport:
-    """What a batch did to one stream: its events' outcomes, the reads made, the rows written."""
+    """What a batch did to one stream: its events' outcomes, the reads made, the rows written,
+    and the Thinkific users whose rows (theirs, their enrollments, their quiz results) changed."""
 
     events: Counter[str] = field(default_factory=Counter)
     reads: int = 0
     rows: LoadResult = field(default_factory=LoadResult)
+    users: set[int] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -245,6 +247,8 @@ def _write(
     ]
     rows = rows_of(table, records_to_frame(table, merged))
     report.rows = upsert_rows(connection, table, warehouse.table(table.name), rows)
+    users = rows["id"] if stream == "users" else rows["user_id"]
+    report.users |= {int(user) for user in users.dropna()}
     versions.record(
         connection,
         table.name,

@@ -9,6 +9,7 @@ import dagster as dg
 from assets.dashboard.derived import seat_usage, teams_overview
 from pipelines.definitions import defs
 from pipelines.jobs.webhook_events import apply_webhook_events
+from resources.dashboard.store import DashboardStore
 from simulator.webhook_events import WebhookEvents
 from tests.dashboard.automation import Automation
 from tests.webhooks.applying import land, thinkific
@@ -53,3 +54,23 @@ def test_a_batch_of_only_stale_events_requests_no_refresh(synced_site, warehouse
         _apply(synced_site, warehouse, instance, [stale_user])
 
         assert automation.settle() == set()
+
+
+def test_a_batch_names_the_teams_whose_members_rows_it_changed(synced_site, warehouse):
+    enrollment = synced_site.ground_truth()["enrollments"][0]
+    user = next(u for u in synced_site.ground_truth()["users"] if u["id"] == enrollment["user_id"])
+    store = DashboardStore(warehouse)
+    store.create_teams("Red", "Blue")
+    store.add_members("Red", [user["email"].upper()], "member", "csv_import")  # by email only
+    synced_site.site.update("enrollments", enrollment["id"], {"percentage_completed": 0.55})
+    event = WebhookEvents(synced_site).event("enrollment.progress", enrollment["id"])
+    after, through = land(warehouse, [event])
+
+    result = apply_webhook_events.execute_in_process(
+        run_config={"after": after, "through": through},
+        resources={"thinkific": thinkific(synced_site), "warehouse": warehouse},
+    )
+
+    (materialization,) = result.asset_materializations_for_node("apply_events_as_changes")
+    assert materialization.metadata["teams_affected"].value == 1
+    assert materialization.metadata["teams_affected_names"].value == "Red"
