@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from resources.dashboard.store import DashboardStore
+from resources.warehouse.engine import serialise_ddl
 
 LOG = "dashboard_pending_changes"
 SEATS, OVERVIEW = "seat_usage", "teams_overview"
@@ -205,6 +206,12 @@ def install_triggers(connection: sa.Connection, store: DashboardStore) -> None:
     """Creates the triggers that are missing (on the optional tables, once they exist); the
     consumers of a table whose triggers were missing get `everything` logged."""
     existing = _existing_triggers(connection, store)
+    if all(
+        {_trigger_name(watch.table, event) for event in EVENTS} <= existing for watch in WATCHES
+    ):
+        return
+    serialise_ddl(connection)
+    existing = _existing_triggers(connection, store)  # another process may have made them
     inspector = sa.inspect(connection)
     build = _sqlite_triggers if store.dialect == "sqlite" else _postgresql_triggers
     unknown: set[str] = set()

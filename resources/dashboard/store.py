@@ -44,7 +44,7 @@ from resources.warehouse.ddl import define_table
 
 # The option is the warehouse's own name for its write transactions; imported rather than
 # spelled again so that a rename breaks loudly here.
-from resources.warehouse.engine import WRITE_OPTION
+from resources.warehouse.engine import WRITE_OPTION, serialise_ddl
 from resources.warehouse.table_evolution import add_missing_columns
 from schemas.dashboard import DASHBOARD_TABLES, normalised
 from schemas.tables import records_to_frame
@@ -116,6 +116,7 @@ class DashboardStore:
             _table=thinkific_users,
         )
         with self.engine.begin() as connection:
+            serialise_ddl(connection)
             if self.schema:
                 connection.execute(CreateSchema(self.schema, if_not_exists=True))
             for table in self._tables.values():

@@ -73,6 +73,19 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+DDL_LOCK = 0x7468696E6B  # any constant the project's processes agree on
+"""The PostgreSQL advisory lock that serialises this project's schema changes."""
+
+
+def serialise_ddl(connection: sa.Connection) -> None:
+    """Waits, in the connection's transaction, until no other process of the project changes
+    the schema. PostgreSQL's `IF NOT EXISTS` is no guard against a concurrent creation of the
+    same table, index or trigger (a unique violation in its catalog: seen when two syncs reached
+    the dashboard steps of a new warehouse at once); SQLite's write lock already serialises it."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(DDL_LOCK)))
+
+
 def create_engine(url: sa.URL) -> sa.Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":

@@ -37,6 +37,7 @@ from resources.warehouse.engine import (
     aware,
     create_engine,
     default_warehouse_url,
+    serialise_ddl,
     transaction,
 )
 from resources.warehouse.merge import LoadResult, rows_of, upsert_rows
@@ -149,6 +150,7 @@ class WarehouseResource(dg.ConfigurableResource):
         names = table_names or tuple(self.tables)
         tables = [self.table(name) for name in names] + [self.sync_state]
         with transaction(self.engine, write=True) as connection:
+            serialise_ddl(connection)
             if self.schema:
                 connection.execute(CreateSchema(self.schema, if_not_exists=True))
             for table in tables:
