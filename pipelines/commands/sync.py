@@ -35,6 +35,7 @@ from rich.console import Console
 
 from pipelines.commands.demo_site import thinkific_site
 from pipelines.commands.local_home import ensure_dagster_home
+from pipelines.commands.pool_log import quiet_interrupted_closes
 from pipelines.commands.sync_display import (
     SyncDisplay,
     console_for,
@@ -143,6 +144,7 @@ def _own_stream(stream: TextIO) -> TextIO:
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
     ensure_dagster_home()
+    quiet_interrupted_closes()
     out, err = console_for(_own_stream(sys.stdout)), console_for(_own_stream(sys.stderr))
     started = time.monotonic()
     # Until the run starts (and again after it), SIGTERM stops the command as Ctrl-C does;
