@@ -33,9 +33,16 @@ from dagster import (
 from dagster._core.definitions.dependency import NodeHandle
 from rich.console import Console
 
+from pipelines.commands.all_sites import sync_every_site
 from pipelines.commands.demo_site import thinkific_site
 from pipelines.commands.local_home import ensure_dagster_home
 from pipelines.commands.pool_log import quiet_interrupted_closes
+from pipelines.commands.site_entry import (
+    WAREHOUSE_SCHEMA_ENV,
+    adopt_single_site_warehouse_if_any,
+    enter_site,
+    site_named,
+)
 from pipelines.commands.sync_display import (
     SyncDisplay,
     console_for,
@@ -45,6 +52,9 @@ from pipelines.commands.sync_display import (
 )
 from pipelines.commands.sync_report import INTERRUPTED, SyncReport
 from pipelines.resources import SettingError
+from resources.sites import SITES_FILE_ENV, SitesFileError, check_environment, sites_from_env
+from resources.warehouse.engine import WarehouseError, warehouse_url_from_env
+from resources.warehouse.sites import cross_site_schema, refresh_cross_site_views
 
 EXIT_FAILED = 1
 EXIT_SETTINGS = 2
@@ -59,6 +69,11 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--verbose", action="store_true", help="also print Dagster's event log (debug level)"
+    )
+    parser.add_argument(
+        "--site",
+        metavar="NAME",
+        help=f"with {SITES_FILE_ENV}: sync only this site of the file (default: every site)",
     )
     return parser.parse_args(argv)
 
@@ -141,11 +156,49 @@ def _own_stream(stream: TextIO) -> TextIO:
     return os.fdopen(os.dup(stream.fileno()), "w", buffering=1, encoding="utf-8")
 
 
+def _enter_sites(args: argparse.Namespace, out: Console, err: Console) -> int | None:
+    """With a sites file: every site synced (their exit status), or this process made the
+    one `--site` names (None: go on with the single-site sync)."""
+    sites = sites_from_env()
+    if sites is None:
+        if args.site:
+            raise SitesFileError(f"--site needs {SITES_FILE_ENV}, the file that names the sites")
+        return None
+    chosen = [site_named(sites, args.site)] if args.site else list(sites)
+    check_environment(chosen, os.environ)
+    adopted = adopt_single_site_warehouse_if_any(sites, os.environ)
+    if adopted:
+        owner, moved = adopted
+        say(out, f"Moved the single-site warehouse ({len(moved)} tables) to site '{owner.name}'.")
+    if not args.site:
+        # The instance's storage is made on first use; made by several site processes at once
+        # (a new DAGSTER_HOME) they race on its schema's version table, so it is made here.
+        with DagsterInstance.get():
+            pass
+        status = sync_every_site(sites, out, err, args.verbose)
+        views = refresh_cross_site_views(
+            warehouse_url_from_env(), os.environ.get(WAREHOUSE_SCHEMA_ENV), [s.name for s in sites]
+        )
+        if views:
+            schema = cross_site_schema(os.environ.get(WAREHOUSE_SCHEMA_ENV))
+            say(out, f"Every site's rows, with a site column: {len(views)} views in {schema}.")
+        return status
+    enter_site(chosen[0])
+    return None
+
+
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
     ensure_dagster_home()
     quiet_interrupted_closes()
     out, err = console_for(_own_stream(sys.stdout)), console_for(_own_stream(sys.stderr))
+    try:
+        every_site = _enter_sites(args, out, err)
+    except (SitesFileError, WarehouseError) as error:
+        say(err, f"Not started: {error}")
+        return EXIT_SETTINGS
+    if every_site is not None:
+        return every_site
     started = time.monotonic()
     # Until the run starts (and again after it), SIGTERM stops the command as Ctrl-C does;
     # during the run Dagster takes both signals and stops the running step.

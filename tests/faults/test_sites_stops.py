@@ -1,0 +1,82 @@
+"""`make sync` over a sites file, stopped mid-run as a service manager (SIGTERM) or a terminal
+(Ctrl-C) stops it: every site's process is gone within the bound, the command says it was
+interrupted, and the rerun completes every site."""
+
+import dataclasses
+import subprocess
+import time
+
+import pytest
+
+from resources.warehouse import WarehouseResource
+from resources.warehouse.sites import site_location
+from simulator import SimulatorServer
+from tests.faults.harness import FAULT_SITE, ROOT, command_environment, run_sync
+from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
+from tests.process_tree import STOP_BOUND_SECONDS, STOPS, make, process_tree, wait_until_gone
+
+pytestmark = pytest.mark.slow
+
+SLOW_SITE = dataclasses.replace(FAULT_SITE, requests_per_minute=60)
+REQUESTS_BEFORE_THE_SIGNAL = 6
+
+
+@pytest.mark.parametrize("stop", STOPS)
+def test_a_stop_mid_sync_of_every_site_ends_every_process_and_the_rerun_completes(stop, tmp_path):
+    servers = {
+        name: SimulatorServer(
+            dataclasses.replace(SLOW_SITE, seed=seed, subdomain=name, api_key=f"{name}-key"),
+            host="127.0.0.1",
+            port=0,
+        ).start()
+        for seed, name in enumerate(("north", "south"), start=1)
+    }
+    try:
+        sites = "sites:\n" + "".join(
+            f"  - name: {name}\n    subdomain: {name}\n    api_key_env: {name.upper()}_KEY\n"
+            f"    base_url: {server.base_url}\n    requests_per_minute: 60\n"
+            for name, server in servers.items()
+        )
+        (tmp_path / "sites.yaml").write_text(sites, encoding="utf-8")
+        warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+        keys = {f"{name.upper()}_KEY": server.config.api_key for name, server in servers.items()}
+        env = command_environment(
+            tmp_path / "home",
+            warehouse_url,
+            {"THINKIFIC_SITES_FILE": str(tmp_path / "sites.yaml"), **keys},
+        )
+        command = subprocess.Popen(
+            make("sync", ""),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while min(s.stats.snapshot()["served"] for s in servers.values()) < (
+            REQUESTS_BEFORE_THE_SIGNAL
+        ):
+            assert command.poll() is None and time.monotonic() < deadline, "no sync started"
+            time.sleep(0.1)
+        tree = process_tree(command.pid)
+        stop(command.pid)
+        seconds = wait_until_gone(tree)
+        stdout, stderr = command.communicate(timeout=5)
+
+        assert len(tree) >= 4 and seconds < STOP_BOUND_SECONDS  # make, the command, two sites
+        assert "Traceback" not in stdout + stderr, (stdout + stderr)[-4000:]
+        assert "Sites that did not sync: north (interrupted), south (interrupted)" in stderr
+        assert "Error 130" in stderr
+
+        rerun = run_sync(env, timeout=240)
+        assert rerun.returncode == 0, rerun.output[-3000:]
+        for name, server in servers.items():
+            url, schema = site_location(warehouse_url, None, name)
+            warehouse = WarehouseResource(url=url, schema_name=schema)
+            assert_warehouse_equals_ground_truth(warehouse, server.ground_truth())
+            warehouse.dispose()
+    finally:
+        for server in servers.values():
+            server.stop()

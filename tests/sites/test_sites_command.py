@@ -1,0 +1,135 @@
+"""The main command with a sites file, as a user types it: settings refused before anything
+starts, `--site` syncing one site, and a single-site warehouse moved to its site."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from resources.warehouse import WarehouseResource
+from resources.warehouse.sites import site_location
+from simulator import SimulatorServer
+from tests.faults.harness import (
+    FAULT_SITE,
+    command_environment,
+    run_sync,
+    site_environment,
+)
+from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
+
+EXIT_SETTINGS = 2
+
+
+def _entry(name: str, subdomain: str, base_url: str = "http://127.0.0.1:9/api/public/v1") -> str:
+    return (
+        f"  - name: {name}\n    subdomain: {subdomain}\n    api_key_env: {name.upper()}_KEY\n"
+        f"    base_url: {base_url}\n"
+    )
+
+
+def _environment(tmp_path: Path, sites: str, **variables: str) -> dict[str, str]:
+    (tmp_path / "sites.yaml").write_text(sites, encoding="utf-8")
+    settings = {"THINKIFIC_SITES_FILE": str(tmp_path / "sites.yaml"), **variables}
+    return command_environment(
+        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", settings
+    )
+
+
+def _refused(env: dict[str, str], *arguments: str) -> str:
+    outcome = run_sync(env, timeout=60, extra_args=list(arguments))
+    assert outcome.returncode == EXIT_SETTINGS, outcome.output[-3000:]
+    assert "Traceback" not in outcome.output
+    assert outcome.stderr.startswith("Not started: "), outcome.stderr
+    return outcome.stderr
+
+
+def test_a_malformed_sites_file_is_refused_naming_the_line_and_the_site(tmp_path):
+    sites = "sites:\n" + _entry("acme", "acme") + _entry("acme", "acme-two")
+    said = _refused(_environment(tmp_path, sites, ACME_KEY="k1"))
+    assert "sites.yaml" in said and "line 6" in said and "'acme'" in said
+    assert not list(tmp_path.glob("warehouse*.db"))
+
+
+def test_a_missing_key_variable_is_refused_naming_the_site_and_the_variable(tmp_path):
+    sites = "sites:\n" + _entry("acme", "acme") + _entry("globex", "globex")
+    said = _refused(_environment(tmp_path, sites, ACME_KEY="a-secret-key-123"))
+    assert "'globex'" in said and "GLOBEX_KEY" in said
+    assert "a-secret-key-123" not in said
+    assert not list(tmp_path.glob("warehouse*.db"))
+
+
+def test_an_unknown_site_is_refused_listing_the_sites_there_are(tmp_path):
+    sites = "sites:\n" + _entry("acme", "acme") + _entry("globex", "globex")
+    said = _refused(_environment(tmp_path, sites, ACME_KEY="k", GLOBEX_KEY="k"), "--site", "nope")
+    assert "--site nope" in said and "acme, globex" in said
+
+
+def test_site_without_a_sites_file_is_refused(tmp_path):
+    env = command_environment(tmp_path / "home", f"sqlite:///{tmp_path / 'w.db'}", {})
+    said = _refused(env, "--site", "acme")
+    assert "THINKIFIC_SITES_FILE" in said
+
+
+@pytest.fixture
+def two_servers():
+    servers = {
+        name: SimulatorServer(
+            dataclasses.replace(FAULT_SITE, seed=seed, subdomain=name, api_key=f"{name}-key"),
+            host="127.0.0.1",
+            port=0,
+        ).start()
+        for seed, name in enumerate(("acme", "globex"), start=1)
+    }
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+def _sites_of(servers: dict[str, SimulatorServer]) -> str:
+    return "sites:\n" + "".join(
+        _entry(name, server.config.subdomain, server.base_url) for name, server in servers.items()
+    )
+
+
+def _site_warehouse(tmp_path: Path, name: str) -> WarehouseResource:
+    url, schema = site_location(f"sqlite:///{tmp_path / 'warehouse.db'}", None, name)
+    return WarehouseResource(url=url, schema_name=schema)
+
+
+def test_site_option_syncs_that_site_only(two_servers, tmp_path):
+    keys = {f"{name.upper()}_KEY": s.config.api_key for name, s in two_servers.items()}
+    env = _environment(tmp_path, _sites_of(two_servers), **keys)
+
+    outcome = run_sync(env, timeout=120, extra_args=["--site", "globex"])
+
+    assert outcome.returncode == 0, outcome.output[-3000:]
+    assert two_servers["acme"].stats.snapshot()["served"] == 0
+    globex = _site_warehouse(tmp_path, "globex")
+    assert_warehouse_equals_ground_truth(globex, two_servers["globex"].ground_truth())
+    globex.dispose()
+
+
+def test_a_single_site_warehouse_moves_to_its_site_on_the_first_run_with_sites(
+    two_servers, tmp_path
+):
+    acme = two_servers["acme"]
+    single = command_environment(
+        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", site_environment(acme)
+    )
+    assert run_sync(single, timeout=120).returncode == 0
+    acme.site.update(
+        "enrollments", acme.ground_truth()["enrollments"][0]["id"], {"percentage_completed": 0.5}
+    )
+    keys = {f"{name.upper()}_KEY": s.config.api_key for name, s in two_servers.items()}
+    # THINKIFIC_SUBDOMAIN, the single-site setting, says which site the old tables are.
+    env = _environment(tmp_path, _sites_of(two_servers), THINKIFIC_SUBDOMAIN="acme", **keys)
+
+    outcome = run_sync(env, timeout=240)
+
+    assert outcome.returncode == 0, outcome.output[-3000:]
+    assert "Moved the single-site warehouse" in outcome.stdout
+    assert not (tmp_path / "warehouse.db").exists()
+    for name, server in two_servers.items():
+        warehouse = _site_warehouse(tmp_path, name)
+        assert_warehouse_equals_ground_truth(warehouse, server.ground_truth())
+        warehouse.dispose()
