@@ -2,12 +2,15 @@
 and its in-flight slots, while a sync of another site runs at that site's own full rate. Checked
 from each simulator's own log; every command is the real one, in its own process."""
 
+from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from resources.warehouse import WarehouseResource
+from resources.warehouse.sites import site_location
 from simulator import SimulatorServer
 from tests.faults.harness import command_environment, run_sync, site_environment
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
@@ -76,3 +79,78 @@ def test_two_syncs_of_one_site_share_its_slots_while_another_site_runs_at_full_r
     for server, folder in runs.values():
         warehouse = WarehouseResource(url=f"sqlite:///{folder}/warehouse.db")
         assert_warehouse_equals_ground_truth(warehouse, server.ground_truth())
+
+
+WINDOW_SITE = {
+    "users": 30,
+    "groups": 3,
+    "courses": 4,
+    "bundles": 1,
+    "enrollments": 60,
+    "requests_per_minute": 20,
+}
+"""About 14 REST requests a sync at 20 a minute: two syncs of it together need more than one
+window allows, one alone fits in one."""
+
+
+def _seconds(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp).timestamp()
+
+
+def _most_in_any_minute(server: SimulatorServer) -> int:
+    times = sorted(_seconds(request["time"]) for request in server.stats.snapshot()["requests"])
+    return max(bisect_left(times, start + 60) - index for index, start in enumerate(times))
+
+
+@pytest.mark.slow
+def test_two_syncs_of_one_site_of_the_sites_file_stay_under_its_limit_together(
+    start_simulator, tmp_path: Path
+):
+    servers = {
+        name: start_simulator(**WINDOW_SITE, seed=seed, subdomain=name, api_key=f"{name}-key")
+        for seed, name in enumerate(("acme", "globex"), start=1)
+    }
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(
+        "sites:\n"
+        + "".join(
+            f"  - name: {name}\n    subdomain: {name}\n    api_key_env: {name.upper()}_KEY\n"
+            f"    base_url: {server.base_url}\n    requests_per_minute: 20\n"
+            for name, server in servers.items()
+        ),
+        encoding="utf-8",
+    )
+    shared = {
+        "THINKIFIC_SITES_FILE": str(sites),
+        "THINKIFIC_PACING_DIR": str(tmp_path / "pacing"),
+        **{f"{name.upper()}_KEY": server.config.api_key for name, server in servers.items()},
+    }
+    runs = [("acme", tmp_path / "acme-1"), ("acme", tmp_path / "acme-2"), ("globex", tmp_path)]
+    environments = [
+        command_environment(folder / "home", f"sqlite:///{folder}/warehouse.db", shared)
+        for _, folder in runs
+    ]
+    with ThreadPoolExecutor(len(runs)) as pool:
+        outcomes = list(
+            pool.map(
+                lambda name, env: run_sync(env, timeout=240, extra_args=["--site", name]),
+                [name for name, _ in runs],
+                environments,
+            )
+        )
+
+    for outcome in outcomes:
+        assert outcome.returncode == 0, outcome.output[-3000:]
+    acme, globex = servers["acme"], servers["globex"]
+    assert len(acme.stats.snapshot()["requests"]) > WINDOW_SITE["requests_per_minute"], (
+        "two syncs fit in one window: the test proves nothing"
+    )
+    assert _most_in_any_minute(acme) <= WINDOW_SITE["requests_per_minute"]
+    assert acme.stats.snapshot()["refused"] == 0
+    globex_times = [_seconds(request["time"]) for request in globex.stats.snapshot()["requests"]]
+    assert max(globex_times) - min(globex_times) < 20, "globex waited for acme's window"
+    for name, folder in runs:
+        url, _ = site_location(f"sqlite:///{folder}/warehouse.db", None, name)
+        warehouse = WarehouseResource(url=url)
+        assert_warehouse_equals_ground_truth(warehouse, servers[name].ground_truth())
+        warehouse.dispose()
