@@ -7,9 +7,13 @@ request by request in the Thinkific client, and an outage that outlasts that fai
 whose rerun resumes from its checkpoints.
 """
 
+from collections.abc import Mapping
 from datetime import timedelta
 
-from dagster import FreshnessPolicy
+from dagster import FreshnessPolicy, StaticPartitionsDefinition
+from dagster._core.storage.tags import PARTITION_NAME_TAG
+
+from resources.sites import sites_from_env
 
 OWNER = "team:data-platform"
 
@@ -22,3 +26,31 @@ NIGHTLY_FRESHNESS = FreshnessPolicy.time_window(
     fail_window=timedelta(hours=26), warn_window=timedelta(hours=25)
 )
 """The nightly sync runs every 24 hours; a table older than a day and a bit means a missed night."""
+
+
+SITES = sites_from_env()
+"""The sites of THINKIFIC_SITES_FILE, or None (one site, from the single-site variables).
+Read when the code location loads: a malformed file stops it loading, with the file's line."""
+
+SITE_PARTITIONS = StaticPartitionsDefinition([site.name for site in SITES]) if SITES else None
+"""With a sites file, every Thinkific and dashboard asset is partitioned by site: a run is one
+site's, its resources that site's (`pipelines.site_resources`), and the asset pages show each
+site's health. Without one, nothing is partitioned, exactly as before sites existed."""
+
+SITE_TAG = "thinkific/site"
+"""With a sites file, the run tag naming the site of a run of a job without partitions (team
+actions, the Import Users cards): their resources and the events they report are that site's."""
+
+
+def site_partition(run_tags: Mapping[str, str]) -> str | None:
+    """The site partition a run's reported events belong to; None without a sites file."""
+    if SITE_PARTITIONS is None:
+        return None
+    return run_tags.get(PARTITION_NAME_TAG) or run_tags.get(SITE_TAG)
+
+
+THINKIFIC_STEP_POOL = None if SITE_PARTITIONS else THINKIFIC_POOL
+"""The pool of the steps that call Thinkific. A pool is per step, not per site: with a sites
+file it would hold every site behind one step at a time, so the deployment limits runs per
+site instead (one run per partition value, `deploy/dagster.yaml`'s run tag limits), and on one
+host every process of a site also draws from that site's window and in-flight slots."""

@@ -6,8 +6,11 @@ first step asks for every stream's first pages, the later ones take them), while
 step would start Dagster and pandas a dozen times per run for nothing.
 """
 
+import os
+
 from dagster import Definitions, in_process_executor
 
+from assets.conventions import SITES
 from assets.dashboard.audit import audit_log
 from assets.dashboard.derived import dashboard_assets, dashboard_checks
 from assets.dashboard.teams import teams
@@ -17,6 +20,7 @@ from assets.thinkific.rest import thinkific_assets
 from assets.uploads.files import upload_assets
 from pipelines.jobs.schedules import (
     nightly_thinkific_sync,
+    site_schedules,
     thinkific_sync_job,
     weekly_thinkific_reconciliation,
 )
@@ -26,29 +30,48 @@ from pipelines.jobs.webhook_events import apply_webhook_events
 from pipelines.resources import all_resources
 from pipelines.sensors.automation import dashboard_automation
 from pipelines.sensors.notifications import notification_sensors
-from pipelines.sensors.seat_expiries import seat_expiries
+from pipelines.sensors.seat_expiries import seat_expiries, seat_expiries_of_sites
 from pipelines.sensors.uploads import upload_sensor
 from pipelines.sensors.webhooks import thinkific_webhook_events
+from pipelines.site_resources import site_resources
+from resources.sites import SITES_FILE_ENV, Site
 
-defs = Definitions(
-    assets=[
-        *thinkific_assets,
-        certificates_and_quiz_results,
-        *dashboard_assets,
-        teams,
-        audit_log,
-        *upload_assets,
-    ],
-    asset_checks=[*thinkific_checks, *thinkific_graphql_checks, *dashboard_checks],
-    jobs=[thinkific_sync_job, *tools_jobs, *team_jobs, apply_webhook_events],
-    schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
-    sensors=[
-        *notification_sensors,
-        thinkific_webhook_events,
-        upload_sensor,
-        dashboard_automation,
-        seat_expiries,
-    ],
-    resources=all_resources(),
-    executor=in_process_executor,
+
+def _single_site() -> Definitions:
+    return Definitions(
+        assets=[*upload_assets],
+        jobs=[apply_webhook_events],
+        schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
+        sensors=[*notification_sensors, thinkific_webhook_events, upload_sensor, seat_expiries],
+        resources=all_resources(),
+    )
+
+
+def _every_site(sites: tuple[Site, ...], sites_file: str) -> Definitions:
+    """Every site a partition (`assets.conventions.SITE_PARTITIONS`), each run's resources its
+    site's (`pipelines.site_resources`), schedules and the seat-expiry sensor per site. Left
+    out, being single-site for now: the webhook receiver's events, CSV uploads, and the
+    notifications of imports."""
+    return Definitions(
+        schedules=site_schedules(sites),
+        sensors=[seat_expiries_of_sites(sites)],
+        resources=all_resources() | site_resources(sites_file),
+    )
+
+
+defs = Definitions.merge(
+    Definitions(
+        assets=[
+            *thinkific_assets,
+            certificates_and_quiz_results,
+            *dashboard_assets,
+            teams,
+            audit_log,
+        ],
+        asset_checks=[*thinkific_checks, *thinkific_graphql_checks, *dashboard_checks],
+        jobs=[thinkific_sync_job, *tools_jobs, *team_jobs],
+        sensors=[dashboard_automation],
+        executor=in_process_executor,
+    ),
+    _every_site(SITES, os.environ[SITES_FILE_ENV]) if SITES else _single_site(),
 )

@@ -5,6 +5,7 @@ variable's name, never its value.
 """
 
 import os
+from collections.abc import Mapping
 
 from dagster import EnvVar
 
@@ -82,7 +83,8 @@ def env_pacing() -> str | None:
     return raw or None
 
 
-def thinkific_resource() -> ThinkificResource:
+def _tuning() -> dict[str, object]:
+    """The client settings every site shares, from the environment (names above)."""
     optional: dict[str, object] = {
         name: env_number(variable, kind)
         for name, (variable, kind) in RETRY_SETTINGS.items()
@@ -91,6 +93,11 @@ def thinkific_resource() -> ThinkificResource:
     for name, value in (("rate_limit_headroom", env_headroom()), ("pacing", env_pacing())):
         if value is not None:
             optional[name] = value
+    return optional
+
+
+def thinkific_resource() -> ThinkificResource:
+    optional = _tuning()
     if os.environ.get("THINKIFIC_ACCESS_TOKEN"):
         optional["access_token"] = EnvVar("THINKIFIC_ACCESS_TOKEN")
     return ThinkificResource(
@@ -100,6 +107,24 @@ def thinkific_resource() -> ThinkificResource:
         graphql_url=os.environ.get("THINKIFIC_GRAPHQL_URL") or REAL_THINKIFIC_GRAPHQL_URL,
         requests_per_minute=env_number(
             "THINKIFIC_REQUESTS_PER_MINUTE", int, DEFAULT_REQUESTS_PER_MINUTE
+        ),
+        **optional,
+    )
+
+
+def site_thinkific_resource(settings: Mapping[str, str]) -> ThinkificResource:
+    """The resource of one site of the sites file, from its single-site settings
+    (`resources.sites.site_environment`); made inside a run, so no UI shows its values."""
+    optional = _tuning()
+    if settings.get("THINKIFIC_ACCESS_TOKEN"):
+        optional["access_token"] = settings["THINKIFIC_ACCESS_TOKEN"]
+    return ThinkificResource(
+        api_key=settings["THINKIFIC_API_KEY"],
+        subdomain=settings["THINKIFIC_SUBDOMAIN"],
+        base_url=settings.get("THINKIFIC_BASE_URL") or REAL_THINKIFIC_BASE_URL,
+        graphql_url=settings.get("THINKIFIC_GRAPHQL_URL") or REAL_THINKIFIC_GRAPHQL_URL,
+        requests_per_minute=int(
+            settings.get("THINKIFIC_REQUESTS_PER_MINUTE") or DEFAULT_REQUESTS_PER_MINUTE
         ),
         **optional,
     )

@@ -10,7 +10,7 @@ import time
 
 from dagster import AssetKey, MaterializeResult, asset
 
-from assets.conventions import DASHBOARD_GROUP, OWNER
+from assets.conventions import DASHBOARD_GROUP, OWNER, SITE_PARTITIONS
 from assets.dashboard.common import KINDS, metadata_table, table_metadata
 from resources.dashboard.audit_log import AUDIT_LOG, count, latest
 from resources.dashboard.store import DashboardStore
@@ -69,6 +69,7 @@ def audit_metadata(store: DashboardStore, started: float) -> dict:
     "a materialization.",
     owners=[OWNER],
     kinds=KINDS,
+    partitions_def=SITE_PARTITIONS,
 )
 def audit_log(warehouse: WarehouseResource) -> MaterializeResult:
     return MaterializeResult(metadata=audit_metadata(DashboardStore(warehouse), time.monotonic()))

@@ -6,7 +6,13 @@ from typing import Any
 
 from dagster import AssetKey, MetadataValue, TableColumn, TableRecord, TableSchema, asset
 
-from assets.conventions import DASHBOARD_GROUP, NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP
+from assets.conventions import (
+    DASHBOARD_GROUP,
+    NIGHTLY_FRESHNESS,
+    OWNER,
+    SITE_PARTITIONS,
+    THINKIFIC_GROUP,
+)
 from assets.failures import with_known_failures
 from resources.extraction.metadata import column_schema
 from schemas.dashboard import DASHBOARD_TABLES
@@ -37,6 +43,7 @@ def dashboard_asset(
         deps=deps,
         owners=[OWNER],
         freshness_policy=NIGHTLY_FRESHNESS,
+        partitions_def=SITE_PARTITIONS,
         **{"kinds": KINDS, **options},
     )
     return lambda compute: decorate(with_known_failures(compute))

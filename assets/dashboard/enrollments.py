@@ -13,7 +13,7 @@ from typing import Literal
 from dagster import AssetExecutionContext, AssetObservation, Config, MaterializeResult
 from pydantic import Field
 
-from assets.conventions import THINKIFIC_POOL
+from assets.conventions import THINKIFIC_STEP_POOL
 from assets.dashboard.common import dashboard_asset, dashboard_key, metadata_table, thinkific_key
 from resources.dashboard.enrollment_push import PlannedPush, PushResult, plan, push
 from resources.dashboard.seats import adopt_enrollments, count_adoptable
@@ -74,7 +74,7 @@ def _result_rows(results: list[PushResult]) -> list[dict[str, str]]:
     ],
     kinds={"thinkific", "python", "sql"},
     output_required=False,
-    pool=THINKIFIC_POOL,
+    pool=THINKIFIC_STEP_POOL,
 )
 def seat_assignments(
     context: AssetExecutionContext,

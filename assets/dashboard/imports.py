@@ -13,6 +13,7 @@ from typing import Literal
 from dagster import Config, Failure, OpExecutionContext, op
 from pydantic import Field, field_validator, model_validator
 
+from assets.conventions import site_partition
 from assets.dashboard.teams import teams_changed
 from resources.dashboard.imports import (
     ConfigProblem,
@@ -88,7 +89,9 @@ def _run_import(context: OpExecutionContext, store: DashboardStore, request: Imp
         "users_linked": result.users_linked,
         "memberships_added": result.memberships_added,
     }
-    changed = teams_changed(request.job, changes, (request.team,))
+    changed = teams_changed(
+        request.job, changes, (request.team,), partition=site_partition(context.run.tags)
+    )
     if changed is not None:
         context.log_event(changed)
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from dagster import AssetMaterialization, Config, Failure, OpDefinition, OpExecutionContext, op
 from pydantic import Field, field_validator
 
+from assets.conventions import site_partition
 from assets.dashboard.audit import AUDIT_LOG_KEY, audit_metadata
 from assets.dashboard.teams import teams_changed
 from resources.dashboard.seat_allocations import allocate
@@ -186,7 +187,9 @@ def team_action_op(config_type: type[TeamActionConfig], description: str) -> OpD
             store, run, config.request(), lambda connection: config.apply(connection, store, run)
         )
         report = AssetMaterialization(
-            asset_key=AUDIT_LOG_KEY, metadata=audit_metadata(store, started)
+            asset_key=AUDIT_LOG_KEY,
+            metadata=audit_metadata(store, started),
+            partition=site_partition(context.run.tags),
         )
         if entry.status == "refused":
             # A failing step's logged events are dropped: the log's new state is reported to
@@ -200,6 +203,7 @@ def team_action_op(config_type: type[TeamActionConfig], description: str) -> OpD
             config_type.action,
             {"rows_affected": entry.rows_affected},
             (entry.team, entry.target_team),
+            partition=site_partition(context.run.tags),
         )
         if changed is not None:
             context.log_event(changed)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from dagster import AssetMaterialization, AssetSpec
 
-from assets.conventions import DASHBOARD_GROUP, OWNER
+from assets.conventions import DASHBOARD_GROUP, OWNER, SITE_PARTITIONS
 from assets.dashboard.common import KINDS, dashboard_key
 
 TEAMS_KEY = dashboard_key("teams")
@@ -28,11 +28,15 @@ teams = AssetSpec(
     "Teams tab follow.",
     owners=[OWNER],
     kinds=KINDS,
+    partitions_def=SITE_PARTITIONS,
 )
 
 
 def teams_changed(
-    changed_by: str, changes: Mapping[str, int], teams: Iterable[str | None] | None = None
+    changed_by: str,
+    changes: Mapping[str, int],
+    teams: Iterable[str | None] | None = None,
+    partition: str | None = None,
 ) -> AssetMaterialization | None:
     """What a run reports after editing teams: `changes` counts what it wrote, `teams` names the
     teams it touched when it knows them. None when every count is 0: nothing changed."""
@@ -43,5 +47,5 @@ def teams_changed(
         names = sorted({team for team in teams if team})
         metadata |= {"teams_changed": len(names), "teams": ", ".join(names)}
     return AssetMaterialization(
-        TEAMS_KEY, description=f"Changed by {changed_by}", metadata=metadata
+        TEAMS_KEY, description=f"Changed by {changed_by}", metadata=metadata, partition=partition
     )

@@ -32,7 +32,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.conventions import NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP, THINKIFIC_POOL
+from assets.conventions import (
+    NIGHTLY_FRESHNESS,
+    OWNER,
+    SITE_PARTITIONS,
+    THINKIFIC_GROUP,
+    THINKIFIC_STEP_POOL,
+)
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
 from resources.extraction.engine import load, refresh
@@ -95,8 +101,9 @@ def _spec(stream: Stream) -> AssetSpec:
     specs=[_spec(stream) for stream in GRAPHQL_STREAMS],
     check_specs=[primary_key_spec(stream.name) for stream in GRAPHQL_STREAMS],
     can_subset=True,
-    pool=THINKIFIC_POOL,
+    pool=THINKIFIC_STEP_POOL,
     op_tags=LAST,
+    partitions_def=SITE_PARTITIONS,
 )
 @with_known_failures
 def certificates_and_quiz_results(

@@ -19,7 +19,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.conventions import NIGHTLY_FRESHNESS, OWNER, THINKIFIC_GROUP, THINKIFIC_POOL
+from assets.conventions import (
+    NIGHTLY_FRESHNESS,
+    OWNER,
+    SITE_PARTITIONS,
+    THINKIFIC_GROUP,
+    THINKIFIC_STEP_POOL,
+)
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
 from assets.thinkific.run_reads import (
@@ -61,9 +67,10 @@ def _decorator(stream: Stream):
         deps=[AssetKey([THINKIFIC_GROUP, dep]) for dep in stream.depends_on],
         kinds=UNPACKED_KINDS if unpacked else KINDS,
         owners=[OWNER],
-        pool=None if unpacked else THINKIFIC_POOL,
+        pool=None if unpacked else THINKIFIC_STEP_POOL,
         freshness_policy=NIGHTLY_FRESHNESS,
         check_specs=[primary_key_spec(stream.name)],
+        partitions_def=SITE_PARTITIONS,
     )
     return lambda compute: decorate(with_known_failures(compute))
 

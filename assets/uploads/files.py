@@ -41,7 +41,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.conventions import OWNER, THINKIFIC_POOL
+from assets.conventions import OWNER, THINKIFIC_STEP_POOL
 from assets.dashboard.audit import AUDIT_LOG_KEY, audit_metadata
 from assets.dashboard.common import metadata_table
 from assets.dashboard.imports import EmailSettings
@@ -301,7 +301,7 @@ def _upload_asset(fmt: UploadFormat, description: str, **options: Any) -> Callab
     "become dashboard users, teams, memberships (source csv_import), seat assignments and "
     "fields kept per user (dashboard_user_fields) in one transaction; a file imported again "
     "adds nothing.",
-    pool=THINKIFIC_POOL,
+    pool=THINKIFIC_STEP_POOL,
 )
 def user_csv(
     context: AssetExecutionContext,

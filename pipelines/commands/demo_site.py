@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from resources.sites import Site
 from simulator import SimulatorConfig, SimulatorServer
 
 DEMO_SITE = SimulatorConfig(graphql_points_per_minute=100_000)
@@ -22,6 +23,11 @@ real budget is tested on the simulated clock)."""
 class SiteInUse:
     description: str
     is_demo: bool
+
+
+def site_in_use(site: Site) -> SiteInUse:
+    """A site of the sites file: its partition is synced, with its own resources."""
+    return SiteInUse(f"site '{site.name}' (Thinkific site '{site.subdomain}')", is_demo=False)
 
 
 def demo_environment(server: SimulatorServer) -> dict[str, str]:

@@ -1,31 +1,11 @@
-"""One site of the sites file, entered: this process's settings become that site's.
+"""Choosing sites of the sites file: a site by name, and which site a single-site warehouse
+left from before the file belongs to (it is moved to that site's place on first start)."""
 
-`python -m pipelines --site NAME` (and each site's process the main command starts) runs the
-single-site sync unchanged, once the environment says which site it is: the site's Thinkific
-variables (`resources.sites.site_environment`: its key and token read from the variables the
-file names) and its place in the warehouse (`resources.warehouse.sites`: its PostgreSQL schema
-or SQLite file). Single-site variables left in the environment from before are dropped first,
-so that no site ever talks to another's Thinkific with another's key or token.
-"""
+from collections.abc import Mapping, Sequence
 
-import os
-from collections.abc import MutableMapping, Sequence
-
-from resources.sites import Site, SitesFileError, check_environment, site_environment
+from resources.sites import Site, SitesFileError
 from resources.warehouse.engine import WAREHOUSE_URL_ENV, warehouse_url_from_env
-from resources.warehouse.sites import adopt_single_site_warehouse, site_location
-
-WAREHOUSE_SCHEMA_ENV = "WAREHOUSE_SCHEMA"
-SINGLE_SITE_VARIABLES = (
-    "THINKIFIC_SITE",
-    "THINKIFIC_SUBDOMAIN",
-    "THINKIFIC_API_KEY",
-    "THINKIFIC_ACCESS_TOKEN",
-    "THINKIFIC_BASE_URL",
-    "THINKIFIC_GRAPHQL_URL",
-    "THINKIFIC_REQUESTS_PER_MINUTE",
-    "THINKIFIC_TIMEZONE",
-)
+from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV, adopt_single_site_warehouse
 
 
 def site_named(sites: Sequence[Site], name: str) -> Site:
@@ -37,7 +17,7 @@ def site_named(sites: Sequence[Site], name: str) -> Site:
 
 
 def owner_of_single_site_warehouse(
-    sites: Sequence[Site], environ: MutableMapping[str, str]
+    sites: Sequence[Site], environ: Mapping[str, str]
 ) -> Site | None:
     """The site that a warehouse synced before the sites file existed belongs to: the one whose
     subdomain the single-site setting `THINKIFIC_SUBDOMAIN` names, or else the only site."""
@@ -55,7 +35,7 @@ def owner_of_single_site_warehouse(
 
 
 def adopt_single_site_warehouse_if_any(
-    sites: Sequence[Site], environ: MutableMapping[str, str]
+    sites: Sequence[Site], environ: Mapping[str, str]
 ) -> tuple[Site, list[str]] | None:
     """Moves a single-site warehouse into its owner's place; the owner and the tables moved."""
     owner = owner_of_single_site_warehouse(sites, environ)
@@ -64,19 +44,3 @@ def adopt_single_site_warehouse_if_any(
     base_url = environ.get(WAREHOUSE_URL_ENV) or warehouse_url_from_env()
     moved = adopt_single_site_warehouse(base_url, environ.get(WAREHOUSE_SCHEMA_ENV), owner.name)
     return (owner, moved) if moved else None
-
-
-def enter_site(site: Site, environ: MutableMapping[str, str] = os.environ) -> None:
-    """Makes `environ` the single-site settings of `site`, in the warehouse's place for it."""
-    check_environment([site], environ)
-    settings = site_environment(site, environ)
-    base_url = environ.get(WAREHOUSE_URL_ENV) or warehouse_url_from_env()
-    url, schema = site_location(base_url, environ.get(WAREHOUSE_SCHEMA_ENV), site.name)
-    for name in SINGLE_SITE_VARIABLES:
-        environ.pop(name, None)
-    environ.update(settings)
-    environ[WAREHOUSE_URL_ENV] = url
-    if schema is None:
-        environ.pop(WAREHOUSE_SCHEMA_ENV, None)
-    else:
-        environ[WAREHOUSE_SCHEMA_ENV] = schema

@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from types import FrameType
 from typing import TextIO
 
@@ -34,13 +35,11 @@ from dagster._core.definitions.dependency import NodeHandle
 from rich.console import Console
 
 from pipelines.commands.all_sites import sync_every_site
-from pipelines.commands.demo_site import thinkific_site
+from pipelines.commands.demo_site import site_in_use, thinkific_site
 from pipelines.commands.local_home import ensure_dagster_home
 from pipelines.commands.pool_log import quiet_interrupted_closes
 from pipelines.commands.site_entry import (
-    WAREHOUSE_SCHEMA_ENV,
     adopt_single_site_warehouse_if_any,
-    enter_site,
     site_named,
 )
 from pipelines.commands.sync_display import (
@@ -52,9 +51,14 @@ from pipelines.commands.sync_display import (
 )
 from pipelines.commands.sync_report import INTERRUPTED, SyncReport
 from pipelines.resources import SettingError
-from resources.sites import SITES_FILE_ENV, SitesFileError, check_environment, sites_from_env
-from resources.warehouse.engine import WarehouseError, warehouse_url_from_env
-from resources.warehouse.sites import cross_site_schema, refresh_cross_site_views
+from resources.sites import (
+    SITES_FILE_ENV,
+    Site,
+    SitesFileError,
+    check_environment,
+    sites_from_env,
+)
+from resources.warehouse.engine import WarehouseError
 
 EXIT_FAILED = 1
 EXIT_SETTINGS = 2
@@ -156,9 +160,9 @@ def _own_stream(stream: TextIO) -> TextIO:
     return os.fdopen(os.dup(stream.fileno()), "w", buffering=1, encoding="utf-8")
 
 
-def _enter_sites(args: argparse.Namespace, out: Console, err: Console) -> int | None:
-    """With a sites file: every site synced (their exit status), or this process made the
-    one `--site` names (None: go on with the single-site sync)."""
+def _choose_sites(args: argparse.Namespace, out: Console, err: Console) -> int | Site | None:
+    """With a sites file: every site synced (their exit status), or the one `--site` names,
+    whose partition this process syncs; without one, None: the single-site sync."""
     sites = sites_from_env()
     if sites is None:
         if args.site:
@@ -175,16 +179,8 @@ def _enter_sites(args: argparse.Namespace, out: Console, err: Console) -> int | 
         # (a new DAGSTER_HOME) they race on its schema's version table, so it is made here.
         with DagsterInstance.get():
             pass
-        status = sync_every_site(sites, out, err, args.verbose)
-        views = refresh_cross_site_views(
-            warehouse_url_from_env(), os.environ.get(WAREHOUSE_SCHEMA_ENV), [s.name for s in sites]
-        )
-        if views:
-            schema = cross_site_schema(os.environ.get(WAREHOUSE_SCHEMA_ENV))
-            say(out, f"Every site's rows, with a site column: {len(views)} views in {schema}.")
-        return status
-    enter_site(chosen[0])
-    return None
+        return sync_every_site(sites, out, err, args.verbose)
+    return chosen[0]
 
 
 def main(argv: Sequence[str]) -> int:
@@ -193,18 +189,19 @@ def main(argv: Sequence[str]) -> int:
     quiet_interrupted_closes()
     out, err = console_for(_own_stream(sys.stdout)), console_for(_own_stream(sys.stderr))
     try:
-        every_site = _enter_sites(args, out, err)
+        chosen = _choose_sites(args, out, err)
     except (SitesFileError, WarehouseError) as error:
         say(err, f"Not started: {error}")
         return EXIT_SETTINGS
-    if every_site is not None:
-        return every_site
+    if isinstance(chosen, int):
+        return chosen
     started = time.monotonic()
     # Until the run starts (and again after it), SIGTERM stops the command as Ctrl-C does;
     # during the run Dagster takes both signals and stops the running step.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with thinkific_site() as site:
+        in_use = nullcontext(site_in_use(chosen)) if chosen else thinkific_site()
+        with in_use as site:
             say(out, f"Syncing {site.description}")
             # Imported here: the resources read the environment that thinkific_site() sets.
             from pipelines.definitions import defs
@@ -216,7 +213,10 @@ def main(argv: Sequence[str]) -> int:
             display.report = report
             with DagsterInstance.get() as instance, display:
                 result = _with_loggers(job, report, args.verbose).execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=_logger_config(args.verbose)
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=_logger_config(args.verbose),
+                    partition_key=chosen.name if chosen else None,
                 )
                 # The run has ended: a second signal (Ctrl-C reaches both make's and uv's process
                 # groups, and uv forwards it again) must not cut the summary short.

@@ -16,6 +16,7 @@ from dagster import (
     job,
 )
 
+from assets.conventions import SITE_PARTITIONS
 from assets.dashboard.enrollments import SyncEnrollmentsConfig
 from assets.dashboard.imports import (
     ImportFromGroupsConfig,
@@ -73,7 +74,9 @@ def _by_key(key: str) -> AssetSelection:
 sync_enrollments = define_asset_job(
     "sync_enrollments",
     selection=_by_key("thinkific/enrollments"),
-    config=_sync_enrollments_config,
+    # Dagster takes no config mapping on a partitioned job: with a sites file the form's fields
+    # go under ops → dashboard__seat_assignments → config.
+    config=None if SITE_PARTITIONS else _sync_enrollments_config,
     description="Tools → Sync Enrollments: refresh enrollments from Thinkific, then pull "
     "(adopt them as seat assignments), push (enrol assigned users while seats last) or both; "
     "then seat usage and the Teams tab.",

@@ -13,6 +13,7 @@ ticks see it before the run's calculation moves past it.
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
+    SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
     sensor,
@@ -21,9 +22,12 @@ from dagster import (
 from pipelines.jobs.tools import recalculate_seats
 from resources.dashboard.seat_expiries import due
 from resources.dashboard.store import DashboardStore, utc_now
+from resources.sites import Site
 from resources.warehouse import WarehouseResource
+from resources.warehouse.sites import site_warehouse
 
 TICK_SECONDS = 60
+NOTHING_EXPIRED = "Nothing has expired since seat usage was last calculated."
 EXPIRY_TAG = "dashboard/seat_expiry"
 
 
@@ -39,10 +43,46 @@ EXPIRY_TAG = "dashboard/seat_expiry"
 def seat_expiries(
     context: SensorEvaluationContext, warehouse: WarehouseResource
 ) -> RunRequest | SkipReason:
+    request = _expiry_request(context, warehouse, site=None)
+    return request or SkipReason(NOTHING_EXPIRED)
+
+
+def _expiry_request(
+    context: SensorEvaluationContext, warehouse: WarehouseResource, site: str | None
+) -> RunRequest | None:
+    """The recalculation an expiry calls for (of one site's partition, with a sites file)."""
     moment = due(DashboardStore(warehouse), utc_now())
     if moment is None:
-        return SkipReason("Nothing has expired since seat usage was last calculated.")
-    context.log.info(f"a seat purchase or enrollment expired at {moment.isoformat()}")
+        return None
+    where = f"site {site}: " if site else ""
+    context.log.info(f"{where}a seat purchase or enrollment expired at {moment.isoformat()}")
     return RunRequest(
-        run_key=f"seat-expiry-{moment.isoformat()}", tags={EXPIRY_TAG: moment.isoformat()}
+        run_key=f"seat-expiry-{site + '-' if site else ''}{moment.isoformat()}",
+        tags={EXPIRY_TAG: moment.isoformat()},
+        partition_key=site,
     )
+
+
+def seat_expiries_of_sites(sites: tuple[Site, ...]) -> SensorDefinition:
+    """With a sites file: the same, for each site's place in the warehouse and its partition."""
+
+    @sensor(
+        name=seat_expiries.name,
+        description=seat_expiries.description,
+        job=recalculate_seats,
+        minimum_interval_seconds=TICK_SECONDS,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def _every_site(context: SensorEvaluationContext) -> list[RunRequest] | SkipReason:
+        requests = []
+        for site in sites:
+            warehouse = site_warehouse(site.name)
+            try:
+                request = _expiry_request(context, warehouse, site.name)
+            finally:
+                warehouse.dispose()
+            if request is not None:
+                requests.append(request)
+        return requests or SkipReason(NOTHING_EXPIRED)
+
+    return _every_site

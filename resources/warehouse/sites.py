@@ -26,7 +26,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from resources.sites.model import SITE_NAME_PATTERN
-from resources.warehouse.engine import WarehouseError, create_engine, serialise_ddl, transaction
+from resources.warehouse.engine import (
+    WarehouseError,
+    create_engine,
+    serialise_ddl,
+    transaction,
+    warehouse_url_from_env,
+)
+from resources.warehouse.resource import WarehouseResource
 
 PROJECT_TABLE_PREFIXES = ("thinkific_", "dashboard_", "warehouse_")
 """Every table the project creates starts with one of these (staging tables included)."""
@@ -35,6 +42,7 @@ CHANGE_LOG_FUNCTION_PREFIX = "dashboard_pending_changes__"
 """PostgreSQL trigger functions of `resources.dashboard.change_log`; they name tables
 unqualified in the schema they were made for, so they cannot move with them."""
 
+WAREHOUSE_SCHEMA_ENV = "WAREHOUSE_SCHEMA"
 CROSS_SITE_SCHEMA = "all_sites"
 SQLITE_SIDE_FILES = ("-wal", "-shm")
 
@@ -72,6 +80,14 @@ def site_location(url: str, base_schema: str | None, site: str) -> tuple[str, st
     path = _sqlite_file(parsed)
     site_file = path.with_name(f"{path.stem}.{site}{path.suffix or '.db'}")
     return parsed.set(database=str(site_file)).render_as_string(hide_password=False), None
+
+
+def site_warehouse(site: str) -> WarehouseResource:
+    """A site's warehouse as the environment places it (WAREHOUSE_URL, WAREHOUSE_SCHEMA)."""
+    url, schema = site_location(
+        warehouse_url_from_env(), os.environ.get(WAREHOUSE_SCHEMA_ENV), site
+    )
+    return WarehouseResource(url=url, schema_name=schema)
 
 
 def _project_tables(connection: sa.Connection, schema: str | None) -> list[str]:

@@ -50,6 +50,14 @@ def test_a_pool_admits_one_step_at_a_time_across_all_runs(instance):
 
 
 @pytest.mark.postgres
+def test_the_run_queue_admits_one_run_per_site_and_the_sites_side_by_side(instance):
+    limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+
+    per_site = {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    assert per_site in limits
+
+
+@pytest.mark.postgres
 def test_run_monitoring_frees_dead_runs_slots_and_crashed_runs_are_retried_once(instance):
     assert instance.run_monitoring_enabled
     assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0

@@ -8,12 +8,10 @@ import time
 
 import pytest
 
-from resources.warehouse import WarehouseResource
-from resources.warehouse.sites import site_location
-from simulator import SimulatorServer
 from tests.faults.harness import FAULT_SITE, ROOT, command_environment, run_sync
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 from tests.process_tree import STOP_BOUND_SECONDS, STOPS, make, process_tree, wait_until_gone
+from tests.sites.simulated import simulated_sites, site_warehouse_at, sites_environment
 
 pytestmark = pytest.mark.slow
 
@@ -23,27 +21,10 @@ REQUESTS_BEFORE_THE_SIGNAL = 6
 
 @pytest.mark.parametrize("stop", STOPS)
 def test_a_stop_mid_sync_of_every_site_ends_every_process_and_the_rerun_completes(stop, tmp_path):
-    servers = {
-        name: SimulatorServer(
-            dataclasses.replace(SLOW_SITE, seed=seed, subdomain=name, api_key=f"{name}-key"),
-            host="127.0.0.1",
-            port=0,
-        ).start()
-        for seed, name in enumerate(("north", "south"), start=1)
-    }
-    try:
-        sites = "sites:\n" + "".join(
-            f"  - name: {name}\n    subdomain: {name}\n    api_key_env: {name.upper()}_KEY\n"
-            f"    base_url: {server.base_url}\n    requests_per_minute: 60\n"
-            for name, server in servers.items()
-        )
-        (tmp_path / "sites.yaml").write_text(sites, encoding="utf-8")
+    with simulated_sites(("north", "south"), SLOW_SITE) as servers:
         warehouse_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-        keys = {f"{name.upper()}_KEY": server.config.api_key for name, server in servers.items()}
         env = command_environment(
-            tmp_path / "home",
-            warehouse_url,
-            {"THINKIFIC_SITES_FILE": str(tmp_path / "sites.yaml"), **keys},
+            tmp_path / "home", warehouse_url, sites_environment(tmp_path, servers)
         )
         command = subprocess.Popen(
             make("sync", ""),
@@ -73,10 +54,6 @@ def test_a_stop_mid_sync_of_every_site_ends_every_process_and_the_rerun_complete
         rerun = run_sync(env, timeout=240)
         assert rerun.returncode == 0, rerun.output[-3000:]
         for name, server in servers.items():
-            url, schema = site_location(warehouse_url, None, name)
-            warehouse = WarehouseResource(url=url, schema_name=schema)
+            warehouse = site_warehouse_at(warehouse_url, name)
             assert_warehouse_equals_ground_truth(warehouse, server.ground_truth())
             warehouse.dispose()
-    finally:
-        for server in servers.values():
-            server.stop()

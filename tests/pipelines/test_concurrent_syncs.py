@@ -2,7 +2,6 @@
 and its in-flight slots, while a sync of another site runs at that site's own full rate. Checked
 from each simulator's own log; every command is the real one, in its own process."""
 
-from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -10,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from resources.warehouse import WarehouseResource
-from resources.warehouse.sites import site_location
 from simulator import SimulatorServer
 from tests.faults.harness import command_environment, run_sync, site_environment
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
+from tests.sites.simulated import simulated_sites, site_warehouse_at, sites_environment
 
 SITE = {
     "users": 1000,
@@ -93,38 +92,18 @@ WINDOW_SITE = {
 window allows, one alone fits in one."""
 
 
-def _seconds(timestamp: str) -> float:
-    return datetime.fromisoformat(timestamp).timestamp()
-
-
-def _most_in_any_minute(server: SimulatorServer) -> int:
-    times = sorted(_seconds(request["time"]) for request in server.stats.snapshot()["requests"])
-    return max(bisect_left(times, start + 60) - index for index, start in enumerate(times))
+@pytest.fixture
+def window_sites():
+    with simulated_sites(("acme", "globex"), **WINDOW_SITE) as servers:
+        yield servers
 
 
 @pytest.mark.slow
 def test_two_syncs_of_one_site_of_the_sites_file_stay_under_its_limit_together(
-    start_simulator, tmp_path: Path
+    window_sites, tmp_path: Path
 ):
-    servers = {
-        name: start_simulator(**WINDOW_SITE, seed=seed, subdomain=name, api_key=f"{name}-key")
-        for seed, name in enumerate(("acme", "globex"), start=1)
-    }
-    sites = tmp_path / "sites.yaml"
-    sites.write_text(
-        "sites:\n"
-        + "".join(
-            f"  - name: {name}\n    subdomain: {name}\n    api_key_env: {name.upper()}_KEY\n"
-            f"    base_url: {server.base_url}\n    requests_per_minute: 20\n"
-            for name, server in servers.items()
-        ),
-        encoding="utf-8",
-    )
-    shared = {
-        "THINKIFIC_SITES_FILE": str(sites),
-        "THINKIFIC_PACING_DIR": str(tmp_path / "pacing"),
-        **{f"{name.upper()}_KEY": server.config.api_key for name, server in servers.items()},
-    }
+    servers = window_sites
+    shared = sites_environment(tmp_path, servers, THINKIFIC_PACING_DIR=str(tmp_path / "pacing"))
     runs = [("acme", tmp_path / "acme-1"), ("acme", tmp_path / "acme-2"), ("globex", tmp_path)]
     environments = [
         command_environment(folder / "home", f"sqlite:///{folder}/warehouse.db", shared)
@@ -145,12 +124,14 @@ def test_two_syncs_of_one_site_of_the_sites_file_stay_under_its_limit_together(
     assert len(acme.stats.snapshot()["requests"]) > WINDOW_SITE["requests_per_minute"], (
         "two syncs fit in one window: the test proves nothing"
     )
-    assert _most_in_any_minute(acme) <= WINDOW_SITE["requests_per_minute"]
+    assert acme.stats.snapshot()["max_requests_in_60s"] <= WINDOW_SITE["requests_per_minute"]
     assert acme.stats.snapshot()["refused"] == 0
-    globex_times = [_seconds(request["time"]) for request in globex.stats.snapshot()["requests"]]
+    globex_times = [
+        datetime.fromisoformat(request["time"]).timestamp()
+        for request in globex.stats.snapshot()["requests"]
+    ]
     assert max(globex_times) - min(globex_times) < 20, "globex waited for acme's window"
     for name, folder in runs:
-        url, _ = site_location(f"sqlite:///{folder}/warehouse.db", None, name)
-        warehouse = WarehouseResource(url=url)
+        warehouse = site_warehouse_at(f"sqlite:///{folder}/warehouse.db", name)
         assert_warehouse_equals_ground_truth(warehouse, servers[name].ground_truth())
         warehouse.dispose()

@@ -1,14 +1,11 @@
 """The main command with a sites file, as a user types it: settings refused before anything
 starts, `--site` syncing one site, and a single-site warehouse moved to its site."""
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from resources.warehouse import WarehouseResource
-from resources.warehouse.sites import site_location
-from simulator import SimulatorServer
 from tests.faults.harness import (
     FAULT_SITE,
     command_environment,
@@ -16,23 +13,29 @@ from tests.faults.harness import (
     site_environment,
 )
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
+from tests.sites.simulated import (
+    simulated_sites,
+    site_warehouse_at,
+    sites_environment,
+    users_per_site,
+)
 
 EXIT_SETTINGS = 2
 
 
-def _entry(name: str, subdomain: str, base_url: str = "http://127.0.0.1:9/api/public/v1") -> str:
-    return (
-        f"  - name: {name}\n    subdomain: {subdomain}\n    api_key_env: {name.upper()}_KEY\n"
-        f"    base_url: {base_url}\n"
+def _entry(name: str, subdomain: str) -> str:
+    return f"  - name: {name}\n    subdomain: {subdomain}\n    api_key_env: {name.upper()}_KEY\n"
+
+
+def _command(tmp_path: Path, settings: dict[str, str]) -> dict[str, str]:
+    return command_environment(
+        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", settings
     )
 
 
 def _environment(tmp_path: Path, sites: str, **variables: str) -> dict[str, str]:
     (tmp_path / "sites.yaml").write_text(sites, encoding="utf-8")
-    settings = {"THINKIFIC_SITES_FILE": str(tmp_path / "sites.yaml"), **variables}
-    return command_environment(
-        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", settings
-    )
+    return _command(tmp_path, {"THINKIFIC_SITES_FILE": str(tmp_path / "sites.yaml"), **variables})
 
 
 def _refused(env: dict[str, str], *arguments: str) -> str:
@@ -46,7 +49,7 @@ def _refused(env: dict[str, str], *arguments: str) -> str:
 def test_a_malformed_sites_file_is_refused_naming_the_line_and_the_site(tmp_path):
     sites = "sites:\n" + _entry("acme", "acme") + _entry("acme", "acme-two")
     said = _refused(_environment(tmp_path, sites, ACME_KEY="k1"))
-    assert "sites.yaml" in said and "line 6" in said and "'acme'" in said
+    assert "sites.yaml line 5" in said and "line 2" in said and "'acme'" in said
     assert not list(tmp_path.glob("warehouse*.db"))
 
 
@@ -72,33 +75,16 @@ def test_site_without_a_sites_file_is_refused(tmp_path):
 
 @pytest.fixture
 def two_servers():
-    servers = {
-        name: SimulatorServer(
-            dataclasses.replace(FAULT_SITE, seed=seed, subdomain=name, api_key=f"{name}-key"),
-            host="127.0.0.1",
-            port=0,
-        ).start()
-        for seed, name in enumerate(("acme", "globex"), start=1)
-    }
-    yield servers
-    for server in servers.values():
-        server.stop()
-
-
-def _sites_of(servers: dict[str, SimulatorServer]) -> str:
-    return "sites:\n" + "".join(
-        _entry(name, server.config.subdomain, server.base_url) for name, server in servers.items()
-    )
+    with simulated_sites(("acme", "globex")) as servers:
+        yield servers
 
 
 def _site_warehouse(tmp_path: Path, name: str) -> WarehouseResource:
-    url, schema = site_location(f"sqlite:///{tmp_path / 'warehouse.db'}", None, name)
-    return WarehouseResource(url=url, schema_name=schema)
+    return site_warehouse_at(f"sqlite:///{tmp_path / 'warehouse.db'}", name)
 
 
 def test_site_option_syncs_that_site_only(two_servers, tmp_path):
-    keys = {f"{name.upper()}_KEY": s.config.api_key for name, s in two_servers.items()}
-    env = _environment(tmp_path, _sites_of(two_servers), **keys)
+    env = _command(tmp_path, sites_environment(tmp_path, two_servers))
 
     outcome = run_sync(env, timeout=120, extra_args=["--site", "globex"])
 
@@ -120,9 +106,8 @@ def test_a_single_site_warehouse_moves_to_its_site_on_the_first_run_with_sites(
     acme.site.update(
         "enrollments", acme.ground_truth()["enrollments"][0]["id"], {"percentage_completed": 0.5}
     )
-    keys = {f"{name.upper()}_KEY": s.config.api_key for name, s in two_servers.items()}
     # THINKIFIC_SUBDOMAIN, the single-site setting, says which site the old tables are.
-    env = _environment(tmp_path, _sites_of(two_servers), THINKIFIC_SUBDOMAIN="acme", **keys)
+    env = _command(tmp_path, sites_environment(tmp_path, two_servers, THINKIFIC_SUBDOMAIN="acme"))
 
     outcome = run_sync(env, timeout=240)
 
@@ -133,3 +118,18 @@ def test_a_single_site_warehouse_moves_to_its_site_on_the_first_run_with_sites(
         warehouse = _site_warehouse(tmp_path, name)
         assert_warehouse_equals_ground_truth(warehouse, server.ground_truth())
         warehouse.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_every_sites_rows_are_in_one_view_with_a_site_column(
+    two_servers, tmp_path, postgresql_url
+):
+    settings = sites_environment(tmp_path, two_servers, WAREHOUSE_SCHEMA="lms")
+    env = command_environment(tmp_path / "home", postgresql_url, settings)
+
+    outcome = run_sync(env, timeout=240)
+
+    assert outcome.returncode == 0, outcome.output[-3000:]
+    assert users_per_site(postgresql_url, "lms_all_sites") == dict.fromkeys(
+        two_servers, FAULT_SITE.users
+    )

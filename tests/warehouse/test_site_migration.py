@@ -8,20 +8,12 @@ from resources.dashboard.change_log import SEATS, take_changes
 from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
 from resources.warehouse.engine import WarehouseError, transaction
-from resources.warehouse.sites import (
-    adopt_single_site_warehouse,
-    refresh_cross_site_views,
-    site_location,
-)
+from resources.warehouse.sites import adopt_single_site_warehouse, refresh_cross_site_views
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 from tests.pipelines.sync_harness import failure_messages, run_sync
+from tests.sites.simulated import site_warehouse_at, users_per_site
 
 FAST_SITE = {"users": 40, "enrollments": 80, "requests_per_minute": 6000}
-
-
-def _site_warehouse(url: str, site: str) -> WarehouseResource:
-    site_url, schema = site_location(url, None, site)
-    return WarehouseResource(url=site_url, schema_name=schema)
 
 
 @pytest.fixture
@@ -46,7 +38,7 @@ def test_the_sites_tables_hold_what_the_single_site_warehouse_held(synced):
     moved = adopt_single_site_warehouse(warehouse.url, None, "acme")
 
     assert {"thinkific_users", "warehouse_sync_state", "dashboard_pending_changes"} <= set(moved)
-    site = _site_warehouse(warehouse.url, "acme")
+    site = site_warehouse_at(warehouse.url, "acme")
     assert_warehouse_equals_ground_truth(site, sim.ground_truth())
     assert site.watermark("thinkific_enrollments") == watermark
     site.dispose()
@@ -73,7 +65,7 @@ def test_the_next_sync_of_the_site_continues_from_the_moved_tables(synced):
     adopt_single_site_warehouse(warehouse.url, None, "acme")
     changed = sim.ground_truth()["enrollments"][0]["id"]
     sim.site.update("enrollments", changed, {"percentage_completed": 0.5})
-    site = _site_warehouse(warehouse.url, "acme")
+    site = site_warehouse_at(warehouse.url, "acme")
 
     result = run_sync(sim, site)
 
@@ -85,7 +77,7 @@ def test_the_next_sync_of_the_site_continues_from_the_moved_tables(synced):
 def test_the_change_log_works_in_the_sites_place(synced):
     _, warehouse = synced
     adopt_single_site_warehouse(warehouse.url, None, "acme")
-    site = _site_warehouse(warehouse.url, "acme")
+    site = site_warehouse_at(warehouse.url, "acme")
     store = DashboardStore(site)
     store.ensure_tables()
     users = site.table("thinkific_users")
@@ -101,7 +93,7 @@ def test_the_change_log_works_in_the_sites_place(synced):
 
 def test_a_site_that_already_has_tables_is_not_overwritten(synced, start_simulator):
     sim, warehouse = synced
-    site = _site_warehouse(warehouse.url, "acme")
+    site = site_warehouse_at(warehouse.url, "acme")
     assert run_sync(sim, site).success
     site.dispose()
 
@@ -118,17 +110,11 @@ def test_postgresql_shows_every_sites_rows_in_one_view_with_a_site_column(
     counts = {"acme": 30, "globex": 20}
     for name, users in counts.items():
         sim = start_simulator(users=users, enrollments=40, requests_per_minute=6000)
-        site = _site_warehouse(postgresql_url, name)
+        site = site_warehouse_at(postgresql_url, name)
         assert run_sync(sim, site).success
         site.dispose()
 
     views = refresh_cross_site_views(postgresql_url, None, list(counts))
 
     assert "thinkific_users" in views
-    engine = sa.create_engine(postgresql_url)
-    with engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT site, count(*) FROM all_sites.thinkific_users GROUP BY site"
-        ).all()
-    engine.dispose()
-    assert dict(rows) == counts
+    assert users_per_site(postgresql_url, "all_sites") == counts

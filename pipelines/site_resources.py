@@ -1,0 +1,107 @@
+"""The resources of a code location with a sites file: each run gets its own site's.
+
+A run belongs to one site: its partition key (every Thinkific and dashboard asset is
+partitioned by site, `assets.conventions.SITE_PARTITIONS`) or, for the jobs that are no asset
+jobs (team actions, the Import Users cards), its tag `thinkific/site`. Inside the run, these
+factories build that site's `ThinkificResource` (the key and token read from the variables the
+sites file names, the site's limit) and `WarehouseResource` (the site's schema or file,
+`resources.warehouse.sites`). Their own configuration, which the UI shows, is the sites file's
+path and the warehouse's URL variable: no key, no token.
+"""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from dagster import EnvVar, InitResourceContext
+from dagster._config.pythonic_config import ConfigurableResourceFactory
+from dagster._core.storage.tags import PARTITION_NAME_TAG
+from pydantic import Field, PrivateAttr
+
+from assets.conventions import SITE_TAG
+from pipelines.commands.site_entry import adopt_single_site_warehouse_if_any
+from pipelines.resources import site_thinkific_resource
+from resources.sites import SITES_FILE_ENV, Site, SitesFileError, load_sites, site_environment
+from resources.thinkific import ThinkificResource
+from resources.warehouse import WarehouseResource
+from resources.warehouse.engine import WAREHOUSE_URL_ENV, WarehouseError, default_warehouse_url
+from resources.warehouse.sites import (
+    WAREHOUSE_SCHEMA_ENV,
+    refresh_cross_site_views,
+    site_location,
+)
+
+
+def site_of_run(tags: Mapping[str, str], sites: tuple[Site, ...]) -> Site:
+    """The site a run's tags name (its partition, else `SITE_TAG`)."""
+    name = tags.get(PARTITION_NAME_TAG) or tags.get(SITE_TAG)
+    for site in sites:
+        if site.name == name:
+            return site
+    known = ", ".join(site.name for site in sites)
+    if name is None:
+        raise SitesFileError(
+            f"this run names no site: launch it for one site (a partition: {known}), or give a "
+            f"job that has no partitions the tag {SITE_TAG}=<site>"
+        )
+    raise SitesFileError(f"no site {name!r} in the sites file (it has: {known})")
+
+
+def _run_tags(context: InitResourceContext) -> Mapping[str, str]:
+    return context.dagster_run.tags if context.dagster_run is not None else {}
+
+
+class SiteThinkificResource(ConfigurableResourceFactory[ThinkificResource]):
+    """Thinkific for the run's site (see module doc)."""
+
+    sites_file: str = Field(description=f"The sites file ({SITES_FILE_ENV}).")
+
+    def create_resource(self, context: InitResourceContext) -> ThinkificResource:
+        site = site_of_run(_run_tags(context), load_sites(Path(self.sites_file)))
+        return site_thinkific_resource(site_environment(site, os.environ))
+
+
+class SiteWarehouseResource(ConfigurableResourceFactory[WarehouseResource]):
+    """The warehouse's place of the run's site (see module doc); a single-site warehouse left
+    from before the sites file is moved to its site first (`adopt_single_site_warehouse`)."""
+
+    sites_file: str = Field(description=f"The sites file ({SITES_FILE_ENV}).")
+    url: str = Field(description=f"The warehouse's URL ({WAREHOUSE_URL_ENV}).")
+    schema_name: str | None = Field(default=None, description=f"{WAREHOUSE_SCHEMA_ENV}, if set.")
+    _made: list[WarehouseResource] = PrivateAttr(default_factory=list)
+
+    def create_resource(self, context: InitResourceContext) -> WarehouseResource:
+        sites = load_sites(Path(self.sites_file))
+        site = site_of_run(_run_tags(context), sites)
+        settings = {WAREHOUSE_URL_ENV: self.url} | (
+            {WAREHOUSE_SCHEMA_ENV: self.schema_name} if self.schema_name else {}
+        )
+        adopt_single_site_warehouse_if_any(sites, os.environ | settings)
+        url, schema = site_location(self.url, self.schema_name, site.name)
+        warehouse = WarehouseResource(url=url, schema_name=schema)
+        self._made.append(warehouse)
+        return warehouse
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        """Closes the run's connections, and refreshes the cross-site views (PostgreSQL): the
+        run may have made a site's first tables or added a column."""
+        for warehouse in self._made:
+            warehouse.dispose()
+        names = [site.name for site in load_sites(Path(self.sites_file))]
+        try:
+            refresh_cross_site_views(self.url, self.schema_name, names)
+        except WarehouseError as error:
+            context.log.warning(f"the cross-site views were not refreshed: {error}")
+
+
+def site_resources(sites_file: str) -> dict[str, object]:
+    """The `thinkific` and `warehouse` resources of a code location with a sites file."""
+    url = (
+        EnvVar(WAREHOUSE_URL_ENV) if os.environ.get(WAREHOUSE_URL_ENV) else default_warehouse_url()
+    )
+    return {
+        "thinkific": SiteThinkificResource(sites_file=sites_file),
+        "warehouse": SiteWarehouseResource(
+            sites_file=sites_file, url=url, schema_name=os.environ.get(WAREHOUSE_SCHEMA_ENV)
+        ),
+    }
