@@ -38,15 +38,20 @@ site's, its resources that site's (`pipelines.site_resources`), and the asset pa
 site's health. Without one, nothing is partitioned, exactly as before sites existed."""
 
 SITE_TAG = "thinkific/site"
-"""With a sites file, the run tag naming the site of a run of a job without partitions (team
-actions, the Import Users cards): their resources and the events they report are that site's."""
+"""With a sites file, the run tag naming the site of a run whose partition is no site (team
+actions and the Import Users cards have none, an upload's is its file): its resources and the
+events it reports are that site's."""
+
+
+def site_of_run_tags(run_tags: Mapping[str, str]) -> str | None:
+    """The name of the site a run is for, as its tags say: `SITE_TAG` (jobs without site
+    partitions, and uploads, whose partitions are files), else its site partition."""
+    return run_tags.get(SITE_TAG) or run_tags.get(PARTITION_NAME_TAG)
 
 
 def site_partition(run_tags: Mapping[str, str]) -> str | None:
     """The site partition a run's reported events belong to; None without a sites file."""
-    if SITE_PARTITIONS is None:
-        return None
-    return run_tags.get(PARTITION_NAME_TAG) or run_tags.get(SITE_TAG)
+    return site_of_run_tags(run_tags) if SITE_PARTITIONS is not None else None
 
 
 THINKIFIC_STEP_POOL = None if SITE_PARTITIONS else THINKIFIC_POOL

@@ -29,7 +29,7 @@ from pipelines.jobs.tools import tools_jobs
 from pipelines.jobs.webhook_events import apply_webhook_events
 from pipelines.resources import all_resources
 from pipelines.sensors.automation import dashboard_automation
-from pipelines.sensors.notifications import notification_sensors
+from pipelines.sensors.notifications import notification_sensors, notification_sensors_of_sites
 from pipelines.sensors.seat_expiries import seat_expiries, seat_expiries_of_sites
 from pipelines.sensors.uploads import upload_sensor
 from pipelines.sensors.webhooks import thinkific_webhook_events
@@ -39,22 +39,20 @@ from resources.sites import SITES_FILE_ENV, Site
 
 def _single_site() -> Definitions:
     return Definitions(
-        assets=[*upload_assets],
         jobs=[apply_webhook_events],
         schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
-        sensors=[*notification_sensors, thinkific_webhook_events, upload_sensor, seat_expiries],
+        sensors=[*notification_sensors, thinkific_webhook_events, seat_expiries],
         resources=all_resources(),
     )
 
 
 def _every_site(sites: tuple[Site, ...], sites_file: str) -> Definitions:
     """Every site a partition (`assets.conventions.SITE_PARTITIONS`), each run's resources its
-    site's (`pipelines.site_resources`), schedules and the seat-expiry sensor per site. Left
-    out, being single-site for now: the webhook receiver's events, CSV uploads, and the
-    notifications of imports."""
+    site's (`pipelines.site_resources`); schedules, the seat-expiry sensor and the notices of
+    imports per site. Left out, being single-site for now: the webhook receiver's events."""
     return Definitions(
         schedules=site_schedules(sites),
-        sensors=[seat_expiries_of_sites(sites)],
+        sensors=[seat_expiries_of_sites(sites), *notification_sensors_of_sites()],
         resources=all_resources() | site_resources(sites_file),
     )
 
@@ -67,10 +65,11 @@ defs = Definitions.merge(
             *dashboard_assets,
             teams,
             audit_log,
+            *upload_assets,
         ],
         asset_checks=[*thinkific_checks, *thinkific_graphql_checks, *dashboard_checks],
         jobs=[thinkific_sync_job, *tools_jobs, *team_jobs],
-        sensors=[dashboard_automation],
+        sensors=[dashboard_automation, upload_sensor],
         executor=in_process_executor,
     ),
     _every_site(SITES, os.environ[SITES_FILE_ENV]) if SITES else _single_site(),

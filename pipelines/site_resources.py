@@ -1,8 +1,9 @@
 """The resources of a code location with a sites file: each run gets its own site's.
 
 A run belongs to one site: its partition key (every Thinkific and dashboard asset is
-partitioned by site, `assets.conventions.SITE_PARTITIONS`) or, for the jobs that are no asset
-jobs (team actions, the Import Users cards), its tag `thinkific/site`. Inside the run, these
+partitioned by site, `assets.conventions.SITE_PARTITIONS`) or, for the runs whose partition is
+no site (team actions and the Import Users cards have none, an upload's is its file), its tag
+`thinkific/site`. Inside the run, these
 factories build that site's `ThinkificResource` (the key and token read from the variables the
 sites file names, the site's limit) and `WarehouseResource` (the site's schema or file,
 `resources.warehouse.sites`). Their own configuration, which the UI shows, is the sites file's
@@ -15,10 +16,9 @@ from pathlib import Path
 
 from dagster import EnvVar, InitResourceContext
 from dagster._config.pythonic_config import ConfigurableResourceFactory
-from dagster._core.storage.tags import PARTITION_NAME_TAG
 from pydantic import Field, PrivateAttr
 
-from assets.conventions import SITE_TAG
+from assets.conventions import SITE_TAG, site_of_run_tags
 from pipelines.commands.site_entry import adopt_single_site_warehouse_if_any
 from pipelines.resources import site_thinkific_resource
 from resources.sites import SITES_FILE_ENV, Site, SitesFileError, load_sites, site_environment
@@ -33,8 +33,8 @@ from resources.warehouse.sites import (
 
 
 def site_of_run(tags: Mapping[str, str], sites: tuple[Site, ...]) -> Site:
-    """The site a run's tags name (its partition, else `SITE_TAG`)."""
-    name = tags.get(PARTITION_NAME_TAG) or tags.get(SITE_TAG)
+    """The site a run's tags name (`assets.conventions.site_of_run_tags`)."""
+    name = site_of_run_tags(tags)
     for site in sites:
         if site.name == name:
             return site

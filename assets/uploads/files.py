@@ -41,7 +41,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.conventions import OWNER, THINKIFIC_STEP_POOL
+from assets.conventions import OWNER, THINKIFIC_STEP_POOL, site_partition
 from assets.dashboard.audit import AUDIT_LOG_KEY, audit_metadata
 from assets.dashboard.common import metadata_table
 from assets.dashboard.imports import EmailSettings
@@ -225,8 +225,9 @@ def _materialize(
     key = context.partition_key
     path = uploads.locate(fmt, key)
     if path is None:
+        folder = uploads.folder_of_key(fmt, key)
         raise Failure(
-            description=f"no file in {uploads.folder_of(fmt)} has partition key {key}: it was "
+            description=f"no file in {folder} has partition key {key}: it was "
             "changed, removed or quarantined since. Drop the file again to process it.",
             allow_retries=False,
         )
@@ -254,12 +255,15 @@ def _report_imported(
 ) -> None:
     """The dashboard assets an import wrote to: the audit log (seat allocations write an audit
     row, as a team action does) and the teams, when the import changed them."""
+    site = site_partition(context.run.tags)
     if fmt is SEAT_ALLOCATIONS:
         context.log_event(
-            AssetMaterialization(asset_key=AUDIT_LOG_KEY, metadata=audit_metadata(store, started))
+            AssetMaterialization(
+                asset_key=AUDIT_LOG_KEY, metadata=audit_metadata(store, started), partition=site
+            )
         )
     changes = {name: outcome.counts.get(name, 0) for name in TEAM_CHANGES[fmt.name]}
-    changed = teams_changed(f"upload {fmt.name} ({context.partition_key})", changes)
+    changed = teams_changed(f"upload {fmt.name} ({context.partition_key})", changes, partition=site)
     if changed is not None:
         context.log_event(changed)
 

@@ -1,8 +1,9 @@
 """The sensor that turns files dropped into the uploads folder into partitions and runs.
 
 Each tick lists each format's folder under UPLOADS_DIR (`users/`, `group_matching/`,
-`seat_allocations/`; the layout is in `resources.uploads.files`) and compares every file with
-what the cursor remembers of it:
+`seat_allocations/`; the layout is in `resources.uploads.files`; with a sites file, each site's
+under the site's own folder, `acme/users/`, and its runs tagged with the site) and compares
+every file with what the cursor remembers of it:
 
 - a file whose size and modification time are the remembered ones keeps its remembered sha256
   (it is not read again); any other is hashed;
@@ -35,13 +36,22 @@ from dagster import (
     sensor,
 )
 
+from assets.conventions import SITE_TAG, SITES
 from assets.uploads.files import PARTITIONS, upload_key
-from resources.uploads.files import hostile_name_reason, partition_key, sha256_of, uploads_in
+from resources.uploads.files import (
+    hostile_name_reason,
+    partition_key,
+    sha256_of,
+    site_key,
+    uploads_in,
+)
 from resources.uploads.resource import UploadsResource
 from schemas.uploads import UPLOAD_FORMATS, UploadFormat
 
 TICK_SECONDS = 30
 DAY_SECONDS = 86_400
+SITE_FOLDERS: tuple[str | None, ...] = tuple(site.name for site in SITES) if SITES else (None,)
+"""With a sites file each site has its own folder under UPLOADS_DIR (`acme/users/`, …)."""
 
 
 @dataclass(frozen=True)
@@ -89,13 +99,20 @@ def _seen_now(path: Path, size: int, mtime_ns: int, before: Seen | None) -> Seen
 
 
 def _scan(
-    fmt: UploadFormat, folder: Path, before: Cursor, cursor: Cursor, tick: Tick, settle: float
+    fmt: UploadFormat,
+    site: str | None,
+    folder: Path,
+    before: Cursor,
+    cursor: Cursor,
+    tick: Tick,
+    settle: float,
 ) -> None:
     """Records the format's files present now in `cursor` (hashed, or as `before` saw them)
-    and asks for a run of every new or changed one."""
+    and asks for a run of every new or changed one (with a sites file, of `site`'s folder)."""
     settled_before = time.time_ns() - int(settle * 1e9)
+    place = f"{site}/{fmt.folder}" if site else fmt.folder
     for name, info in sorted(uploads_in(folder).items()):
-        remembered = f"{fmt.folder}/{name}"
+        remembered = f"{place}/{name}"
         seen_before = before.files.get(remembered)
         if info.st_mtime_ns > settled_before:
             if seen_before is not None:
@@ -108,18 +125,19 @@ def _scan(
         cursor.files[remembered] = seen
         if seen_before is not None and seen_before.sha256 == seen.sha256:
             continue
-        key = partition_key(name, seen.sha256)
+        key = site_key(site, partition_key(name, seen.sha256))
         cursor.partitions[f"{fmt.name}:{key}"] = time.time()
         added = tick.added.setdefault(PARTITIONS[fmt.name].name, [])
         if key not in added:
             added.append(key)
-        shown = f"{fmt.folder}/{name}" if hostile_name_reason(name) is None else key
+        shown = f"{place}/{name}" if hostile_name_reason(name) is None else key
+        tags = {"uploads/file": shown[:200], "uploads/format": fmt.name}
         tick.runs.append(
             RunRequest(
                 run_key=f"{fmt.name}:{key}:{seen.mtime_ns}",
                 asset_selection=[upload_key(fmt)],
                 partition_key=key,
-                tags={"uploads/file": shown[:200], "uploads/format": fmt.name},
+                tags=tags | ({SITE_TAG: site} if site else {}),
             )
         )
 
@@ -155,8 +173,10 @@ def build_upload_sensor(minimum_interval_seconds: int = TICK_SECONDS) -> SensorD
         before = Cursor.load(context.cursor)
         cursor = Cursor({}, dict(before.partitions))
         tick = Tick(runs=[], added={})
-        for fmt in UPLOAD_FORMATS.values():
-            _scan(fmt, uploads.folder_of(fmt), before, cursor, tick, uploads.settle_seconds)
+        for site in SITE_FOLDERS:
+            for fmt in UPLOAD_FORMATS.values():
+                folder = uploads.folder_of(fmt, site)
+                _scan(fmt, site, folder, before, cursor, tick, uploads.settle_seconds)
         expired = _expired(cursor, uploads.retention_days)
         requests = [AddDynamicPartitionsRequest(name, keys) for name, keys in tick.added.items()]
         requests += [DeleteDynamicPartitionsRequest(name, keys) for name, keys in expired.items()]

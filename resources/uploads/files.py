@@ -82,6 +82,18 @@ def partition_key(name: str, sha256: str) -> str:
     return f"{safe_stem(name)}-{sha256[:HASH_IN_KEY]}"
 
 
+def site_key(site: str | None, key: str) -> str:
+    """With a sites file, a partition key names its site too: `<site>/<key>` (a file's own key
+    holds no `/`), so that the same file dropped for two sites makes two partitions."""
+    return f"{site}/{key}" if site else key
+
+
+def split_site_key(key: str) -> tuple[str | None, str]:
+    """(site or None, the file's own key) of a partition key."""
+    site, _, own = key.rpartition("/")
+    return site or None, own
+
+
 def is_validate_only(name: str) -> bool:
     return name.lower().endswith(VALIDATE_SUFFIX)
 

@@ -56,11 +56,17 @@ class UploadsResource(ConfigurableResource):
         folder = Path(self.folder)
         return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
-    def folder_of(self, fmt: UploadFormat) -> Path:
-        return self.root / fmt.folder
+    def folder_of(self, fmt: UploadFormat, site: str | None = None) -> Path:
+        """The format's folder; with a sites file, under the site's own folder."""
+        return self.root / site / fmt.folder if site else self.root / fmt.folder
 
-    def quarantine_of(self, fmt: UploadFormat) -> Path:
-        return self.root / upload_files.QUARANTINE / fmt.folder
+    def quarantine_of(self, fmt: UploadFormat, site: str | None = None) -> Path:
+        quarantine = self.root / upload_files.QUARANTINE
+        return quarantine / site / fmt.folder if site else quarantine / fmt.folder
+
+    def folder_of_key(self, fmt: UploadFormat, key: str) -> Path:
+        """The folder of a partition's file (`upload_files.site_key`)."""
+        return self.folder_of(fmt, upload_files.split_site_key(key)[0])
 
     @property
     def limits(self) -> Limits:
@@ -68,14 +74,16 @@ class UploadsResource(ConfigurableResource):
 
     def locate(self, fmt: UploadFormat, key: str) -> Path | None:
         """The file of a partition, if it is still there with the same content."""
-        return upload_files.locate(self.folder_of(fmt), key)
+        site, own = upload_files.split_site_key(key)
+        return upload_files.locate(self.folder_of(fmt, site), own)
 
     def quarantine(
         self, fmt: UploadFormat, upload: Path, key: str, reason: str, run_id: str
     ) -> Path:
         """Moves a rejected file (and any report of an earlier version) out of the folder."""
         upload_files.report_path(upload).unlink(missing_ok=True)
-        return upload_files.quarantine(upload, self.quarantine_of(fmt), key, reason, run_id)
+        site, own = upload_files.split_site_key(key)
+        return upload_files.quarantine(upload, self.quarantine_of(fmt, site), own, reason, run_id)
 
 
 def uploads_resource() -> UploadsResource:
