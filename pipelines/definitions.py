@@ -32,14 +32,13 @@ from pipelines.sensors.automation import dashboard_automation
 from pipelines.sensors.notifications import notification_sensors, notification_sensors_of_sites
 from pipelines.sensors.seat_expiries import seat_expiries, seat_expiries_of_sites
 from pipelines.sensors.uploads import upload_sensor
-from pipelines.sensors.webhooks import thinkific_webhook_events
+from pipelines.sensors.webhooks import thinkific_webhook_events, webhook_events_of_sites
 from pipelines.site_resources import site_resources
 from resources.sites import SITES_FILE_ENV, Site
 
 
 def _single_site() -> Definitions:
     return Definitions(
-        jobs=[apply_webhook_events],
         schedules=[nightly_thinkific_sync, weekly_thinkific_reconciliation],
         sensors=[*notification_sensors, thinkific_webhook_events, seat_expiries],
         resources=all_resources(),
@@ -48,11 +47,15 @@ def _single_site() -> Definitions:
 
 def _every_site(sites: tuple[Site, ...], sites_file: str) -> Definitions:
     """Every site a partition (`assets.conventions.SITE_PARTITIONS`), each run's resources its
-    site's (`pipelines.site_resources`); schedules, the seat-expiry sensor and the notices of
-    imports per site. Left out, being single-site for now: the webhook receiver's events."""
+    site's (`pipelines.site_resources`); schedules and the sensors of seat expiries, import
+    notices and webhook events per site."""
     return Definitions(
         schedules=site_schedules(sites),
-        sensors=[seat_expiries_of_sites(sites), *notification_sensors_of_sites()],
+        sensors=[
+            seat_expiries_of_sites(sites),
+            *notification_sensors_of_sites(),
+            webhook_events_of_sites(sites),
+        ],
         resources=all_resources() | site_resources(sites_file),
     )
 
@@ -68,7 +71,7 @@ defs = Definitions.merge(
             *upload_assets,
         ],
         asset_checks=[*thinkific_checks, *thinkific_graphql_checks, *dashboard_checks],
-        jobs=[thinkific_sync_job, *tools_jobs, *team_jobs],
+        jobs=[thinkific_sync_job, *tools_jobs, *team_jobs, apply_webhook_events],
         sensors=[dashboard_automation, upload_sensor],
         executor=in_process_executor,
     ),

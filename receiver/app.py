@@ -1,4 +1,5 @@
-"""The receiver as a starlette app: `POST /webhooks/thinkific`.
+"""The receiver as a starlette app: `POST /webhooks/thinkific` (with a sites file, one path per
+site, `/webhooks/thinkific/<site>`, each verified with that site's key into its own table).
 
 Checks, in order: the number of headers (431 beyond `MAX_HEADERS`), the body's size (413 beyond
 `max_body_bytes`: starlette stops reading it; after either answer the server closes the
@@ -23,8 +24,9 @@ Every 4xx is the sender's permanent fault and a 5xx only ours: no body, however 
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -45,6 +47,20 @@ MAX_HEADERS = 64
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """One site's webhooks: the path Thinkific posts to, where its events go, its signing key."""
+
+    path: str
+    store: WebhookStore
+    secret: str = field(repr=False)
+
+
+def site_path(site: str) -> str:
+    """With a sites file, each site's events come to a path of their own."""
+    return f"{WEBHOOK_PATH}/{site}"
+
+
 def create_app(
     store: WebhookStore,
     secret: str,
@@ -54,8 +70,45 @@ def create_app(
 ) -> Starlette:
     """The receiver, verifying with `secret` and storing into `store` from its startup on, at
     most `max_batch` events per transaction."""
-    writer = GroupCommit(store, max_batch=max_batch)
+    endpoint = Endpoint(WEBHOOK_PATH, store, secret)
+    return create_sites_app([endpoint], max_body_bytes=max_body_bytes, max_batch=max_batch)
 
+
+def create_sites_app(
+    endpoints: Sequence[Endpoint],
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_batch: int = MAX_BATCH,
+) -> Starlette:
+    """The receiver of several sites: each endpoint verifies with its own secret and stores into
+    its own store, through a writer of its own."""
+    writers = [GroupCommit(endpoint.store, max_batch=max_batch) for endpoint in endpoints]
+
+    @asynccontextmanager
+    async def writing(_: Starlette) -> AsyncIterator[None]:
+        for writer in writers:
+            writer.start()
+        try:
+            yield
+        finally:
+            for writer in writers:
+                await asyncio.to_thread(writer.stop)
+
+    return Starlette(
+        routes=[
+            Route(
+                endpoint.path,
+                _receiver(endpoint.secret, writer),
+                methods=["POST"],
+                max_body_size=max_body_bytes,
+            )
+            for endpoint, writer in zip(endpoints, writers, strict=True)
+        ],
+        lifespan=writing,
+    )
+
+
+def _receiver(secret: str, writer: GroupCommit) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def receive(request: Request) -> JSONResponse:
         if len(request.headers.raw) > MAX_HEADERS:
             return JSONResponse({"error": f"more than {MAX_HEADERS} headers"}, status_code=431)
@@ -83,15 +136,4 @@ def create_app(
             return JSONResponse({"error": f"does not fit: {outcome.reason}"}, status_code=400)
         return JSONResponse({"status": outcome, "id": record["id"]})
 
-    @asynccontextmanager
-    async def writing(_: Starlette) -> AsyncIterator[None]:
-        writer.start()
-        try:
-            yield
-        finally:
-            await asyncio.to_thread(writer.stop)
-
-    return Starlette(
-        routes=[Route(WEBHOOK_PATH, receive, methods=["POST"], max_body_size=max_body_bytes)],
-        lifespan=writing,
-    )
+    return receive

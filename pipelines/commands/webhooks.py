@@ -7,6 +7,8 @@ client secret (set THINKIFIC_WEBHOOK_SECRET, which then wins). Events land in th
 WAREHOUSE_URL (and WAREHOUSE_SCHEMA), table `thinkific_webhook_events`; the sensor
 `thinkific_webhook_events` turns them into refresh runs. Point Thinkific's webhooks at
 `https://<public address>/webhooks/thinkific`, with TLS terminated in front of this process.
+With a sites file (THINKIFIC_SITES_FILE) each site has its own path, `/webhooks/thinkific/<site>`,
+verified with that site's key and stored in that site's tables.
 uvicorn serves it with the limits of `receiver.server` (header size, timeouts, connections).
 """
 
@@ -17,11 +19,19 @@ import sys
 
 import uvicorn
 
-from receiver.app import DEFAULT_MAX_BODY_BYTES, WEBHOOK_PATH, create_app
+from receiver.app import (
+    DEFAULT_MAX_BODY_BYTES,
+    WEBHOOK_PATH,
+    Endpoint,
+    create_sites_app,
+    site_path,
+)
 from receiver.group_commit import MAX_BATCH
 from receiver.server import ReceiverConfig
+from resources.sites import Site, SitesFileError, check_environment, sites_from_env
 from resources.warehouse import WarehouseResource
 from resources.warehouse.engine import warehouse_url_from_env
+from resources.warehouse.sites import site_warehouse
 from resources.webhooks.store import WebhookStore
 
 SECRET_VARIABLES = ("THINKIFIC_WEBHOOK_SECRET", "THINKIFIC_API_KEY")
@@ -47,23 +57,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _single_site_endpoint() -> Endpoint | None:
     secret = next((os.environ[name] for name in SECRET_VARIABLES if os.environ.get(name)), None)
     if secret is None:
+        return None
+    warehouse = WarehouseResource(
+        url=warehouse_url_from_env(), schema_name=os.environ.get("WAREHOUSE_SCHEMA") or None
+    )
+    return Endpoint(WEBHOOK_PATH, WebhookStore(warehouse), secret)
+
+
+def _site_endpoints(sites: tuple[Site, ...]) -> list[Endpoint]:
+    """With a sites file: a path per site, verified with the site's key, into its tables."""
+    check_environment(sites, os.environ)
+    return [
+        Endpoint(
+            site_path(site.name),
+            WebhookStore(site_warehouse(site.name)),
+            os.environ[site.api_key_env],
+        )
+        for site in sites
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        sites = sites_from_env()
+        endpoints = _site_endpoints(sites) if sites else [_single_site_endpoint()]
+    except SitesFileError as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 2
+    if endpoints == [None]:
         print(
             "Set THINKIFIC_API_KEY (or THINKIFIC_WEBHOOK_SECRET): webhooks are verified with it.",
             file=sys.stderr,
         )
         return 2
-    warehouse = WarehouseResource(
-        url=warehouse_url_from_env(), schema_name=os.environ.get("WAREHOUSE_SCHEMA") or None
-    )
-    store = WebhookStore(warehouse)
-    store.create_table()
-    print(f"Receiving webhooks on http://{args.host}:{args.port}{WEBHOOK_PATH}", flush=True)
-    print(f"  into {warehouse.safe_url}, table {store.table.name}", flush=True)
-    app = create_app(store, secret, max_body_bytes=args.max_body_bytes, max_batch=args.max_batch)
+    for endpoint in endpoints:
+        endpoint.store.create_table()
+        print(f"Receiving webhooks on http://{args.host}:{args.port}{endpoint.path}", flush=True)
+        print(f"  into {endpoint.store.safe_url}, table {endpoint.store.table.name}", flush=True)
+    app = create_sites_app(endpoints, max_body_bytes=args.max_body_bytes, max_batch=args.max_batch)
     server = uvicorn.Server(ReceiverConfig(app, host=args.host, port=args.port))
     with contextlib.suppress(KeyboardInterrupt):  # re-raised by uvicorn once it has shut down
         server.run()

@@ -39,7 +39,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.conventions import THINKIFIC_GROUP
+from assets.conventions import THINKIFIC_GROUP, site_partition
 from assets.failures import with_known_failures
 from resources.dashboard.store import DashboardStore
 from resources.dashboard.team_mapping import teams_of_thinkific_users
@@ -75,6 +75,7 @@ def apply_webhook_events_op(
     events = WebhookStore(warehouse).landed(config.after, config.through)
     context.log.info(f"{len(events)} events stored after #{config.after} up to #{config.through}")
     reports = apply_events(warehouse, events, TargetedReads.of(thinkific, context.log), context.log)
+    site = site_partition(context.run.tags)
     for stream, report in sorted(reports.items()):
         key = AssetKey([THINKIFIC_GROUP, stream])
         metadata = _metadata(warehouse, stream, report)
@@ -84,10 +85,15 @@ def apply_webhook_events_op(
             "teams_affected_names": ", ".join(teams) or "none",
         }
         if report.changed:
-            yield AssetMaterialization(key, description="Webhook events applied", metadata=metadata)
+            yield AssetMaterialization(
+                key, description="Webhook events applied", metadata=metadata, partition=site
+            )
         else:
             yield AssetObservation(
-                key, description="Webhook events: nothing to change", metadata=metadata
+                key,
+                description="Webhook events: nothing to change",
+                metadata=metadata,
+                partition=site,
             )
 
 

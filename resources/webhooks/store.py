@@ -82,6 +82,8 @@ class WebhookStore:
     def __init__(self, warehouse: WarehouseResource) -> None:
         self._engine = warehouse.engine
         self._schema = warehouse.schema
+        self.safe_url = warehouse.safe_url
+        """The warehouse's URL with its password masked."""
         self.table = _events_table(self._schema)
         self._created = False
 

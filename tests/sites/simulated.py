@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from resources.warehouse import WarehouseResource
 from resources.warehouse.sites import site_location
 from simulator import SimulatorConfig, SimulatorServer
-from tests.faults.harness import FAULT_SITE
+from tests.faults.harness import FAULT_SITE, command_environment, run_sync
 
 WRONG_KEY = "not-the-key"
 
@@ -94,3 +94,20 @@ def users_per_site(database_url: str, views: str) -> dict[str, int]:
         ).all()
     engine.dispose()
     return dict(rows)
+
+
+@contextmanager
+def synced_sites(
+    folder: Path, names: Collection[str], **settings: str
+) -> Iterator[tuple[dict[str, SimulatorServer], dict[str, str]]]:
+    """Simulated sites synced once by the main command into a warehouse in `folder`: the
+    servers, and the command's environment (with `settings`) for what the test runs next."""
+    with simulated_sites(names) as servers:
+        env = command_environment(
+            folder / "home",
+            f"sqlite:///{folder / 'warehouse.db'}",
+            sites_environment(folder, servers, **settings),
+        )
+        synced = run_sync(env, timeout=240)
+        assert synced.returncode == 0, synced.output[-3000:]
+        yield servers, env

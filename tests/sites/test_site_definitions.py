@@ -1,6 +1,6 @@
 """The code location loaded with a sites file, in a fresh interpreter as a code server loads it:
 every Thinkific and dashboard asset partitioned by site, schedules per site in its timezone,
-the Thinkific steps out of the one-step pool, and what is single-site for now left out."""
+the Thinkific steps out of the one-step pool, every sensor there."""
 
 import pytest
 
@@ -100,19 +100,15 @@ def test_no_thinkific_step_is_held_in_the_one_step_pool(described):
     assert all(not pools for pools in described["pools"].values())
 
 
-def test_every_sensor_but_the_webhooks_one_is_there(described):
+def test_every_sensor_of_the_single_site_code_location_is_there(described):
     assert described["sensors"] == [
         "dashboard_follows_upstream",
         "import_complete_notice",
         "import_failed_notice",
         "seat_expiries",
+        "thinkific_webhook_events",
         "upload_files",
     ]
-
-
-def test_what_is_single_site_for_now_is_left_out(described):
-    assert "thinkific_webhook_events" not in described["sensors"]
-    assert "apply_webhook_events" not in described["jobs"]
 
 
 def test_the_seat_expiry_sensor_looks_at_every_sites_warehouse(described):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.faults.harness import FAULT_SITE, command_environment, run_sync
+from tests.faults.harness import FAULT_SITE
 from tests.sites.interpreter import json_of_script
-from tests.sites.simulated import simulated_sites, site_warehouse_at, sites_environment
+from tests.sites.simulated import site_warehouse_at, synced_sites
 
 LAUNCH = """
 import json, sys
@@ -48,14 +48,8 @@ print(json.dumps({
 @pytest.fixture(scope="module")
 def two_synced_sites(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("site_runs")
-    with simulated_sites(("acme", "globex")) as servers:
-        env = command_environment(
-            tmp_path / "home",
-            f"sqlite:///{tmp_path / 'warehouse.db'}",
-            sites_environment(tmp_path, servers, DASHBOARD_ADMIN_EMAIL="admin@example.com"),
-        )
-        synced = run_sync(env, timeout=240)
-        assert synced.returncode == 0, synced.output[-3000:]
+    admin = {"DASHBOARD_ADMIN_EMAIL": "admin@example.com"}
+    with synced_sites(tmp_path, ("acme", "globex"), **admin) as (_, env):
         yield env, tmp_path
 
 
