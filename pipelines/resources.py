@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dagster import EnvVar
 
 from resources.dashboard.notifications import NotificationResource
+from resources.sites import Site, site_environment
 from resources.thinkific.resource import ThinkificResource
 from resources.uploads.resource import uploads_resource
 from resources.warehouse import WarehouseResource
@@ -112,12 +113,16 @@ def thinkific_resource() -> ThinkificResource:
     )
 
 
-def site_thinkific_resource(settings: Mapping[str, str]) -> ThinkificResource:
+def site_thinkific_resource(site: Site, environ: Mapping[str, str]) -> ThinkificResource:
     """The resource of one site of the sites file, from its single-site settings
-    (`resources.sites.site_environment`); made inside a run, so no UI shows its values."""
+    (`resources.sites.site_environment`); made inside a run, so no UI shows its values. A
+    refused key's or token's advice names the site's own variable and entry."""
+    settings = site_environment(site, environ)
+    where = f"site '{site.name}' of the sites file (line {site.line})"
     optional = _tuning()
     if settings.get("THINKIFIC_ACCESS_TOKEN"):
         optional["access_token"] = settings["THINKIFIC_ACCESS_TOKEN"]
+        optional["token_setting"] = f"{site.access_token_env} ({where})"
     return ThinkificResource(
         api_key=settings["THINKIFIC_API_KEY"],
         subdomain=settings["THINKIFIC_SUBDOMAIN"],
@@ -126,6 +131,7 @@ def site_thinkific_resource(settings: Mapping[str, str]) -> ThinkificResource:
         requests_per_minute=int(
             settings.get("THINKIFIC_REQUESTS_PER_MINUTE") or DEFAULT_REQUESTS_PER_MINUTE
         ),
+        key_settings=f"{site.api_key_env} and the subdomain of {where}",
         **optional,
     )
 

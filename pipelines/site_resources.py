@@ -21,7 +21,7 @@ from pydantic import Field, PrivateAttr
 from assets.conventions import SITE_TAG, site_of_run_tags
 from pipelines.commands.site_entry import adopt_single_site_warehouse_if_any
 from pipelines.resources import site_thinkific_resource
-from resources.sites import SITES_FILE_ENV, Site, SitesFileError, load_sites, site_environment
+from resources.sites import SITES_FILE_ENV, Site, SitesFileError, load_sites
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
 from resources.warehouse.engine import WAREHOUSE_URL_ENV, WarehouseError, default_warehouse_url
@@ -58,7 +58,7 @@ class SiteThinkificResource(ConfigurableResourceFactory[ThinkificResource]):
 
     def create_resource(self, context: InitResourceContext) -> ThinkificResource:
         site = site_of_run(_run_tags(context), load_sites(Path(self.sites_file)))
-        return site_thinkific_resource(site_environment(site, os.environ))
+        return site_thinkific_resource(site, os.environ)
 
 
 class SiteWarehouseResource(ConfigurableResourceFactory[WarehouseResource]):

@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 from resources.redaction import RedactingLogger, Redactor, redact_third_party_logs
 from resources.thinkific.breaker import SiteBreaker
 from resources.thinkific.errors import (
+    KEY_SETTINGS,
     ThinkificError,
     ThinkificUnavailableError,
     error_for_response,
@@ -79,6 +80,7 @@ class ClientSettings:
     max_backoff_seconds: float
     max_rate_limit_wait_seconds: float
     max_rate_limit_retries: int
+    key_settings: str = KEY_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -437,6 +439,7 @@ class ThinkificClient:
             self._redact(_body_text(response)),
             location=response.headers.get("Location"),
             write_may_have_applied=not endpoint.repeatable,
+            key_settings=self._settings.key_settings,
         )
 
     def _throttle(self) -> None:

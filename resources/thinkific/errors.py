@@ -139,6 +139,11 @@ def describe_body(messages: list[str], body_text: str) -> str:
     return f"response body: {excerpt}"
 
 
+KEY_SETTINGS = "THINKIFIC_API_KEY and THINKIFIC_SUBDOMAIN"
+"""Where the key and the site it belongs to are set, as a refused key's advice names them (with
+a sites file, the site's own variable and entry instead)."""
+
+
 def error_for_response(
     endpoint: str,
     status: int,
@@ -146,11 +151,12 @@ def error_for_response(
     *,
     location: str | None = None,
     write_may_have_applied: bool = False,
+    key_settings: str = KEY_SETTINGS,
 ) -> ThinkificError:
     """The error for a final, unsuccessful answer (the caller has already redacted `body_text`).
 
     `location` is the redirect target of a 3xx; `write_may_have_applied` marks a 5xx answer to a
-    request that is unsafe to repeat.
+    request that is unsafe to repeat; `key_settings` names where the key is set.
     """
     messages = body_messages(body_text)
     detail = describe_body(messages, body_text)
@@ -167,8 +173,8 @@ def error_for_response(
     if status == 401:
         return ThinkificAuthenticationError(
             f"{endpoint} was refused (401, {detail}): Thinkific did not accept the credentials. "
-            "Check THINKIFIC_API_KEY and THINKIFIC_SUBDOMAIN (the key must belong to that "
-            "site), and that the site's plan includes API access: Thinkific answers 401 for both.",
+            f"Check {key_settings} (the key must belong to that site), and that the site's plan "
+            "includes API access: Thinkific answers 401 for both.",
             endpoint,
             status,
         )

@@ -34,6 +34,7 @@ from resources.thinkific.errors import (
 )
 from resources.thinkific.graphql_budget import CostBudget
 from resources.thinkific.graphql_errors import (
+    TOKEN_SETTING,
     ThinkificGraphQLQueryError,
     ThinkificPartialAnswerError,
     describe_errors,
@@ -66,6 +67,7 @@ class GraphQLSettings:
     max_backoff_seconds: float
     max_rate_limit_wait_seconds: float
     max_rate_limit_retries: int
+    token_setting: str = TOKEN_SETTING
 
 
 class _Retryable(Exception):
@@ -196,6 +198,7 @@ class ThinkificGraphQLClient:
                 status,
                 self._redact(response.content.decode("utf-8", errors="replace")),
                 response.headers.get("Location"),
+                self._settings.token_setting,
             )
         # Raised outside the except block, so the original error's text (the URL) cannot ride
         # along as the exception's context.

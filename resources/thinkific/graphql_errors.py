@@ -81,11 +81,20 @@ def describe_errors(errors: Sequence[Any]) -> str:
     return "; ".join(described)
 
 
+TOKEN_SETTING = "THINKIFIC_ACCESS_TOKEN"  # noqa: S105 (a variable's name, not a token)
+"""Where the token is set, as a refused token's advice names it (with a sites file, the site's
+own variable)."""
+
+
 def graphql_error_for_response(
-    endpoint: str, status: int, body_text: str, location: str | None
+    endpoint: str,
+    status: int,
+    body_text: str,
+    location: str | None,
+    token_setting: str = TOKEN_SETTING,
 ) -> ThinkificError:
     """The error for a final non-200 answer (`body_text` already redacted); the advice names the
-    GraphQL settings, not the REST ones."""
+    GraphQL settings (`token_setting`), not the REST ones."""
     detail = describe_body(_messages(body_text), body_text)
     if 300 <= status < 400:
         return ThinkificRedirectError(
@@ -98,7 +107,7 @@ def graphql_error_for_response(
     if status == 401:
         return ThinkificAuthenticationError(
             f"{endpoint} was refused (401, {detail}): Thinkific did not accept the API access "
-            "token. Check THINKIFIC_ACCESS_TOKEN: GraphQL takes an API access token (Thinkific "
+            f"token. Check {token_setting}: GraphQL takes an API access token (Thinkific "
             "admin → Settings → Code & analytics → API access tokens), not the REST API key, "
             "and tokens can expire.",
             endpoint,

@@ -12,6 +12,7 @@ from pydantic import Field, PrivateAttr
 from resources.thinkific.breaker import SiteBreaker
 from resources.thinkific.client import ClientSettings, ThinkificClient
 from resources.thinkific.errors import (
+    KEY_SETTINGS,
     ThinkificAuthenticationError,
     ThinkificBadRequestError,
     ThinkificError,
@@ -23,6 +24,7 @@ from resources.thinkific.errors import (
     ThinkificValidationError,
 )
 from resources.thinkific.graphql import GraphQLSettings, ThinkificGraphQLClient
+from resources.thinkific.graphql_errors import TOKEN_SETTING
 from resources.thinkific.pages import Page
 from resources.thinkific.rate_limit import (
     DEFAULT_HEADROOM,
@@ -125,6 +127,15 @@ class ThinkificResource(ConfigurableResource):
     max_rate_limit_retries: int = Field(
         default=20, ge=0, description="Consecutive 429s tolerated for one request."
     )
+    key_settings: str = Field(
+        default=KEY_SETTINGS,
+        description="Where the key and its site are set, as the advice of a refused key names "
+        "them (with a sites file, the site's variable and its entry in the file).",
+    )
+    token_setting: str = Field(
+        default=TOKEN_SETTING,
+        description="Where the GraphQL token is set, as the advice of a refused token names it.",
+    )
     _breaker: SiteBreaker | None = PrivateAttr(default=None)
     _read_ahead: ReadAhead | None = PrivateAttr(default=None)
 
@@ -171,6 +182,7 @@ class ThinkificResource(ConfigurableResource):
             max_backoff_seconds=self.max_backoff_seconds,
             max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
             max_rate_limit_retries=self.max_rate_limit_retries,
+            token_setting=self.token_setting,
         )
 
     def client_settings(self) -> ClientSettings:
@@ -189,4 +201,5 @@ class ThinkificResource(ConfigurableResource):
             max_backoff_seconds=self.max_backoff_seconds,
             max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
             max_rate_limit_retries=self.max_rate_limit_retries,
+            key_settings=self.key_settings,
         )
