@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from resources.sites import Site
+from resources.sites import SITES_FILE_ENV, Site
 from simulator import SimulatorConfig, SimulatorServer
 
 DEMO_SITE = SimulatorConfig(graphql_points_per_minute=100_000)
@@ -44,7 +44,11 @@ def demo_environment(server: SimulatorServer) -> dict[str, str]:
 
 @contextmanager
 def thinkific_site() -> Iterator[SiteInUse]:
-    """Yield the site in use; a demo simulator runs for the duration of the block."""
+    """Yield the site in use; a demo simulator runs for the duration of the block (neither with
+    a sites file nor with credentials)."""
+    if os.environ.get(SITES_FILE_ENV):
+        yield SiteInUse(f"the sites named in {os.environ[SITES_FILE_ENV]}", is_demo=False)
+        return
     if os.environ.get("THINKIFIC_API_KEY"):
         subdomain = os.environ.get("THINKIFIC_SUBDOMAIN", "<THINKIFIC_SUBDOMAIN not set>")
         yield SiteInUse(f"Thinkific site '{subdomain}'", is_demo=False)

@@ -1,10 +1,12 @@
 """The main command with a sites file, as a user types it: settings refused before anything
 starts, `--site` syncing one site, and a single-site warehouse moved to its site."""
 
+import os
 from pathlib import Path
 
 import pytest
 
+from pipelines.commands.demo_site import thinkific_site
 from resources.warehouse import WarehouseResource
 from tests.faults.harness import (
     FAULT_SITE,
@@ -133,3 +135,13 @@ def test_on_postgresql_every_sites_rows_are_in_one_view_with_a_site_column(
     assert users_per_site(postgresql_url, "lms_all_sites") == dict.fromkeys(
         two_servers, FAULT_SITE.users
     )
+
+
+def test_with_a_sites_file_no_command_starts_the_demo_site(monkeypatch, tmp_path):
+    for name in ("THINKIFIC_API_KEY", "THINKIFIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("THINKIFIC_SITES_FILE", str(tmp_path / "sites.yaml"))
+    with thinkific_site() as site:
+        assert not site.is_demo
+        assert "THINKIFIC_BASE_URL" not in os.environ
+    assert site.description == f"the sites named in {tmp_path / 'sites.yaml'}"
