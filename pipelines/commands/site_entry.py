@@ -5,7 +5,11 @@ from collections.abc import Mapping, Sequence
 
 from resources.sites import Site, SitesFileError
 from resources.warehouse.engine import WAREHOUSE_URL_ENV, warehouse_url_from_env
-from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV, adopt_single_site_warehouse
+from resources.warehouse.sites import (
+    WAREHOUSE_SCHEMA_ENV,
+    adopt_single_site_warehouse,
+    single_site_tables,
+)
 
 
 def site_named(sites: Sequence[Site], name: str) -> Site:
@@ -37,10 +41,20 @@ def owner_of_single_site_warehouse(
 def adopt_single_site_warehouse_if_any(
     sites: Sequence[Site], environ: Mapping[str, str]
 ) -> tuple[Site, list[str]] | None:
-    """Moves a single-site warehouse into its owner's place; the owner and the tables moved."""
+    """Moves a single-site warehouse into its owner's place; the owner and the tables moved.
+    One whose owner cannot be told stops the command with the fix, rather than be left where
+    no site reads it while every site starts from empty tables."""
+    base_url = environ.get(WAREHOUSE_URL_ENV) or warehouse_url_from_env()
+    base_schema = environ.get(WAREHOUSE_SCHEMA_ENV)
     owner = owner_of_single_site_warehouse(sites, environ)
     if owner is None:
+        if single_site_tables(base_url, base_schema):
+            subdomains = ", ".join(site.subdomain for site in sites)
+            raise SitesFileError(
+                "the warehouse holds the tables of a sync from before the sites file, and no "
+                "site says it is theirs: set THINKIFIC_SUBDOMAIN to the subdomain they were "
+                f"synced from ({subdomains}) to move them to that site"
+            )
         return None
-    base_url = environ.get(WAREHOUSE_URL_ENV) or warehouse_url_from_env()
-    moved = adopt_single_site_warehouse(base_url, environ.get(WAREHOUSE_SCHEMA_ENV), owner.name)
+    moved = adopt_single_site_warehouse(base_url, base_schema, owner.name)
     return (owner, moved) if moved else None

@@ -95,6 +95,21 @@ def _project_tables(connection: sa.Connection, schema: str | None) -> list[str]:
     return sorted(name for name in names if name.startswith(PROJECT_TABLE_PREFIXES))
 
 
+def single_site_tables(url: str, base_schema: str | None) -> list[str]:
+    """The project's tables in the base place: a warehouse synced before the sites file."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not _sqlite_file(parsed).exists():
+        return []
+    engine = create_engine(parsed)
+    try:
+        with transaction(engine, write=False) as connection:
+            if base_schema and not sa.inspect(connection).has_schema(base_schema):
+                return []
+            return _project_tables(connection, base_schema)
+    finally:
+        engine.dispose()
+
+
 def adopt_single_site_warehouse(url: str, base_schema: str | None, site: str) -> list[str]:
     """Moves the project's tables from the base place to the site's, if the base place has any;
     returns the names moved (none: nothing to adopt). Refuses, changing nothing, when both

@@ -145,3 +145,21 @@ def test_with_a_sites_file_no_command_starts_the_demo_site(monkeypatch, tmp_path
         assert not site.is_demo
         assert "THINKIFIC_BASE_URL" not in os.environ
     assert site.description == f"the sites named in {tmp_path / 'sites.yaml'}"
+
+
+def test_a_single_site_warehouse_no_site_claims_stops_the_command_with_the_fix(
+    two_servers, tmp_path
+):
+    acme = two_servers["acme"]
+    single = command_environment(
+        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", site_environment(acme)
+    )
+    assert run_sync(single, timeout=120).returncode == 0
+
+    said = _refused(_command(tmp_path, sites_environment(tmp_path, two_servers)))
+
+    assert "set THINKIFIC_SUBDOMAIN to the subdomain they were synced from (acme, globex)" in said
+    assert (
+        WarehouseResource(url=f"sqlite:///{tmp_path / 'warehouse.db'}").count("thinkific_users")
+        == acme.config.users
+    )
