@@ -12,6 +12,7 @@ path and the warehouse's URL variable: no key, no token.
 
 import os
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 from dagster import EnvVar, InitResourceContext
@@ -19,7 +20,7 @@ from dagster._config.pythonic_config import ConfigurableResourceFactory
 from pydantic import Field, PrivateAttr
 
 from assets.conventions import SITE_TAG, site_of_run_tags
-from pipelines.commands.site_entry import adopt_single_site_warehouse_if_any
+from pipelines.commands.site_entry import SUBDOMAIN_ENV, adopt_single_site_warehouse_if_any
 from pipelines.resources import site_thinkific_resource
 from resources.sites import SITES_FILE_ENV, Site, SitesFileError, load_sites
 from resources.thinkific import ThinkificResource
@@ -47,6 +48,13 @@ def site_of_run(tags: Mapping[str, str], sites: tuple[Site, ...]) -> Site:
     raise SitesFileError(f"no site {name!r} in the sites file (it has: {known})")
 
 
+@cache
+def _sites_of(sites_file: str) -> tuple[Site, ...]:
+    """The file's sites, read once per process: the code location's partitions were made from
+    the same file when it loaded, and a changed file takes a reload either way."""
+    return load_sites(Path(sites_file))
+
+
 def _run_tags(context: InitResourceContext) -> Mapping[str, str]:
     return context.dagster_run.tags if context.dagster_run is not None else {}
 
@@ -57,7 +65,7 @@ class SiteThinkificResource(ConfigurableResourceFactory[ThinkificResource]):
     sites_file: str = Field(description=f"The sites file ({SITES_FILE_ENV}).")
 
     def create_resource(self, context: InitResourceContext) -> ThinkificResource:
-        site = site_of_run(_run_tags(context), load_sites(Path(self.sites_file)))
+        site = site_of_run(_run_tags(context), _sites_of(self.sites_file))
         return site_thinkific_resource(site, os.environ)
 
 
@@ -71,12 +79,10 @@ class SiteWarehouseResource(ConfigurableResourceFactory[WarehouseResource]):
     _made: list[WarehouseResource] = PrivateAttr(default_factory=list)
 
     def create_resource(self, context: InitResourceContext) -> WarehouseResource:
-        sites = load_sites(Path(self.sites_file))
+        sites = _sites_of(self.sites_file)
         site = site_of_run(_run_tags(context), sites)
-        settings = {WAREHOUSE_URL_ENV: self.url} | (
-            {WAREHOUSE_SCHEMA_ENV: self.schema_name} if self.schema_name else {}
-        )
-        adopt_single_site_warehouse_if_any(sites, os.environ | settings)
+        previous_subdomain = os.environ.get(SUBDOMAIN_ENV)
+        adopt_single_site_warehouse_if_any(sites, previous_subdomain, self.url, self.schema_name)
         url, schema = site_location(self.url, self.schema_name, site.name)
         warehouse = WarehouseResource(url=url, schema_name=schema)
         self._made.append(warehouse)
@@ -87,7 +93,7 @@ class SiteWarehouseResource(ConfigurableResourceFactory[WarehouseResource]):
         run may have made a site's first tables or added a column."""
         for warehouse in self._made:
             warehouse.dispose()
-        names = [site.name for site in load_sites(Path(self.sites_file))]
+        names = [site.name for site in _sites_of(self.sites_file)]
         try:
             refresh_cross_site_views(self.url, self.schema_name, names)
         except WarehouseError as error:

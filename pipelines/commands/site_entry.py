@@ -1,15 +1,13 @@
 """Choosing sites of the sites file: a site by name, and which site a single-site warehouse
 left from before the file belongs to (it is moved to that site's place on first start)."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from resources.sites import Site, SitesFileError
-from resources.warehouse.engine import WAREHOUSE_URL_ENV, warehouse_url_from_env
-from resources.warehouse.sites import (
-    WAREHOUSE_SCHEMA_ENV,
-    adopt_single_site_warehouse,
-    single_site_tables,
-)
+from resources.warehouse.sites import adopt_single_site_warehouse, single_site_tables
+
+SUBDOMAIN_ENV = "THINKIFIC_SUBDOMAIN"
+"""The single-site setting that, kept beside a sites file, says whose a single-site warehouse is."""
 
 
 def site_named(sites: Sequence[Site], name: str) -> Site:
@@ -20,12 +18,10 @@ def site_named(sites: Sequence[Site], name: str) -> Site:
     raise SitesFileError(f"--site {name}: no site of that name in the sites file (it has: {known})")
 
 
-def owner_of_single_site_warehouse(
-    sites: Sequence[Site], environ: Mapping[str, str]
-) -> Site | None:
+def owner_of_single_site_warehouse(sites: Sequence[Site], previous: str | None) -> Site | None:
     """The site that a warehouse synced before the sites file existed belongs to: the one whose
-    subdomain the single-site setting `THINKIFIC_SUBDOMAIN` names, or else the only site."""
-    previous = environ.get("THINKIFIC_SUBDOMAIN")
+    subdomain the single-site setting `THINKIFIC_SUBDOMAIN` (`previous`) names, or else the
+    only site."""
     if previous:
         owners = [site for site in sites if site.subdomain == previous]
         if len(owners) > 1:
@@ -39,14 +35,12 @@ def owner_of_single_site_warehouse(
 
 
 def adopt_single_site_warehouse_if_any(
-    sites: Sequence[Site], environ: Mapping[str, str]
+    sites: Sequence[Site], previous: str | None, base_url: str, base_schema: str | None
 ) -> tuple[Site, list[str]] | None:
     """Moves a single-site warehouse into its owner's place; the owner and the tables moved.
     One whose owner cannot be told stops the command with the fix, rather than be left where
     no site reads it while every site starts from empty tables."""
-    base_url = environ.get(WAREHOUSE_URL_ENV) or warehouse_url_from_env()
-    base_schema = environ.get(WAREHOUSE_SCHEMA_ENV)
-    owner = owner_of_single_site_warehouse(sites, environ)
+    owner = owner_of_single_site_warehouse(sites, previous)
     if owner is None:
         if single_site_tables(base_url, base_schema):
             subdomains = ", ".join(site.subdomain for site in sites)

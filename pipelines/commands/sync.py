@@ -39,6 +39,7 @@ from pipelines.commands.demo_site import site_in_use, thinkific_site
 from pipelines.commands.local_home import ensure_dagster_home
 from pipelines.commands.pool_log import quiet_interrupted_closes
 from pipelines.commands.site_entry import (
+    SUBDOMAIN_ENV,
     adopt_single_site_warehouse_if_any,
     site_named,
 )
@@ -58,7 +59,8 @@ from resources.sites import (
     check_environment,
     sites_from_env,
 )
-from resources.warehouse.engine import WarehouseError
+from resources.warehouse.engine import WarehouseError, warehouse_url_from_env
+from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV
 
 EXIT_FAILED = 1
 EXIT_SETTINGS = 2
@@ -170,7 +172,12 @@ def _choose_sites(args: argparse.Namespace, out: Console, err: Console) -> int |
         return None
     chosen = [site_named(sites, args.site)] if args.site else list(sites)
     check_environment(chosen, os.environ)
-    adopted = adopt_single_site_warehouse_if_any(sites, os.environ)
+    adopted = adopt_single_site_warehouse_if_any(
+        sites,
+        os.environ.get(SUBDOMAIN_ENV),
+        warehouse_url_from_env(),
+        os.environ.get(WAREHOUSE_SCHEMA_ENV),
+    )
     if adopted:
         owner, moved = adopted
         say(out, f"Moved the single-site warehouse ({len(moved)} tables) to site '{owner.name}'.")

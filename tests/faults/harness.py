@@ -6,11 +6,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from simulator import SimulatorConfig, SimulatorServer
 from tests.faults.catalogue import Fault
+from tests.process_tree import Stop, make, process_tree, wait_until_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,3 +111,29 @@ def table_contents(database: Path) -> dict[str, list[tuple]]:
             )
             for name in sorted(names)
         }
+
+
+def stop_mid_sync(
+    servers: Sequence[SimulatorServer], env: dict[str, str], stop: Stop, requests_before: int
+) -> tuple[subprocess.CompletedProcess, float, set[int]]:
+    """`make sync` stopped once every one of `servers` has served `requests_before` requests:
+    (its output, the seconds until the last of its processes was gone, its processes)."""
+    command = subprocess.Popen(
+        make("sync", ""),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while min(server.stats.snapshot()["served"] for server in servers) < requests_before:
+        assert command.poll() is None and time.monotonic() < deadline, "the sync did not start"
+        time.sleep(0.1)
+    tree = process_tree(command.pid)
+    stop(command.pid)
+    seconds = wait_until_gone(tree)
+    stdout, stderr = command.communicate(timeout=5)
+    ended = subprocess.CompletedProcess(command.args, command.returncode, stdout, stderr)
+    return ended, seconds, tree

@@ -3,14 +3,12 @@
 interrupted, and the rerun completes every site."""
 
 import dataclasses
-import subprocess
-import time
 
 import pytest
 
-from tests.faults.harness import FAULT_SITE, ROOT, command_environment, run_sync
+from tests.faults.harness import FAULT_SITE, command_environment, run_sync, stop_mid_sync
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
-from tests.process_tree import STOP_BOUND_SECONDS, STOPS, make, process_tree, wait_until_gone
+from tests.process_tree import STOP_BOUND_SECONDS, STOPS
 from tests.sites.simulated import simulated_sites, site_warehouse_at, sites_environment
 
 pytestmark = pytest.mark.slow
@@ -26,25 +24,10 @@ def test_a_stop_mid_sync_of_every_site_ends_every_process_and_the_rerun_complete
         env = command_environment(
             tmp_path / "home", warehouse_url, sites_environment(tmp_path, servers)
         )
-        command = subprocess.Popen(
-            make("sync", ""),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
+        stopped, seconds, tree = stop_mid_sync(
+            list(servers.values()), env, stop, REQUESTS_BEFORE_THE_SIGNAL
         )
-        deadline = time.monotonic() + 120
-        while min(s.stats.snapshot()["served"] for s in servers.values()) < (
-            REQUESTS_BEFORE_THE_SIGNAL
-        ):
-            assert command.poll() is None and time.monotonic() < deadline, "no sync started"
-            time.sleep(0.1)
-        tree = process_tree(command.pid)
-        stop(command.pid)
-        seconds = wait_until_gone(tree)
-        stdout, stderr = command.communicate(timeout=5)
+        stdout, stderr = stopped.stdout, stopped.stderr
 
         assert len(tree) >= 4 and seconds < STOP_BOUND_SECONDS  # make, the command, two sites
         assert "Traceback" not in stdout + stderr, (stdout + stderr)[-4000:]

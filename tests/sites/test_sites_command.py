@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.commands.demo_site import thinkific_site
 from resources.warehouse import WarehouseResource
+from simulator import SimulatorServer
 from tests.faults.harness import (
     FAULT_SITE,
     command_environment,
@@ -85,6 +86,14 @@ def _site_warehouse(tmp_path: Path, name: str) -> WarehouseResource:
     return site_warehouse_at(f"sqlite:///{tmp_path / 'warehouse.db'}", name)
 
 
+def _sync_single_site(tmp_path: Path, server: SimulatorServer) -> None:
+    """The warehouse a deployment from before sites had: one site synced by the variables."""
+    single = command_environment(
+        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", site_environment(server)
+    )
+    assert run_sync(single, timeout=120).returncode == 0
+
+
 def test_site_option_syncs_that_site_only(two_servers, tmp_path):
     env = _command(tmp_path, sites_environment(tmp_path, two_servers))
 
@@ -101,10 +110,7 @@ def test_a_single_site_warehouse_moves_to_its_site_on_the_first_run_with_sites(
     two_servers, tmp_path
 ):
     acme = two_servers["acme"]
-    single = command_environment(
-        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", site_environment(acme)
-    )
-    assert run_sync(single, timeout=120).returncode == 0
+    _sync_single_site(tmp_path, acme)
     acme.site.update(
         "enrollments", acme.ground_truth()["enrollments"][0]["id"], {"percentage_completed": 0.5}
     )
@@ -151,10 +157,7 @@ def test_a_single_site_warehouse_no_site_claims_stops_the_command_with_the_fix(
     two_servers, tmp_path
 ):
     acme = two_servers["acme"]
-    single = command_environment(
-        tmp_path / "home", f"sqlite:///{tmp_path / 'warehouse.db'}", site_environment(acme)
-    )
-    assert run_sync(single, timeout=120).returncode == 0
+    _sync_single_site(tmp_path, acme)
 
     said = _refused(_command(tmp_path, sites_environment(tmp_path, two_servers)))
 
