@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from resources.sites import SITES_FILE_ENV, Site
+from resources.warehouse.engine import WAREHOUSE_URL_ENV, demo_warehouse_url
 from simulator import SimulatorConfig, SimulatorServer
 
 DEMO_SITE = SimulatorConfig(graphql_points_per_minute=100_000)
@@ -54,8 +55,11 @@ def thinkific_site() -> Iterator[SiteInUse]:
         yield SiteInUse(f"Thinkific site '{subdomain}'", is_demo=False)
         return
     with SimulatorServer(DEMO_SITE, host="127.0.0.1", port=0) as server:
-        previous = {name: os.environ.get(name) for name in demo_environment(server)}
-        os.environ.update(demo_environment(server))
+        environment = demo_environment(server)
+        if not os.environ.get(WAREHOUSE_URL_ENV):
+            environment[WAREHOUSE_URL_ENV] = demo_warehouse_url()
+        previous = {name: os.environ.get(name) for name in environment}
+        os.environ.update(environment)
         try:
             yield SiteInUse(
                 f"the local simulator's demo site at {server.base_url} "

@@ -30,6 +30,12 @@ def default_warehouse_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / '.data' / 'warehouse.db'}"
 
 
+def demo_warehouse_url() -> str:
+    """The SQLite file `.data/demo.db`: the demo site's own warehouse, so that the first real
+    site synced after the demo starts from empty tables in `.data/warehouse.db`."""
+    return f"sqlite:///{PROJECT_ROOT / '.data' / 'demo.db'}"
+
+
 def warehouse_url_from_env() -> str:
     """WAREHOUSE_URL, or the default SQLite file when it is unset or empty."""
     return os.environ.get(WAREHOUSE_URL_ENV) or default_warehouse_url()
