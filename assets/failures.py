@@ -30,6 +30,7 @@ from resources.thinkific.resource import (
 )
 from resources.warehouse.engine import WarehouseError
 from resources.warehouse.errors import warehouse_problem
+from resources.warehouse.site_identity import WarehouseSiteMismatch
 from schemas.tables import RecordValidationError
 
 P = ParamSpec("P")
@@ -84,6 +85,8 @@ def known_failures() -> Iterator[None]:
             "unexpected_record",
             retry_helps=False,
         ) from error
+    except WarehouseSiteMismatch as error:
+        raise _failure(f"Warehouse: {error}", "warehouse_site", retry_helps=False) from None
     except (sa.exc.DBAPIError, WarehouseError) as error:
         problem = warehouse_problem(error)
         if problem is None:

@@ -1,8 +1,10 @@
 """`python -m pipelines`: the main command (see `pipelines.commands.sync`)."""
 
 import gc
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from types import FrameType
 
 
 def _load_main() -> Callable[[Sequence[str]], int]:
@@ -23,8 +25,20 @@ def _load_main() -> Callable[[Sequence[str]], int]:
     return main
 
 
+def _stop(_signal: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
-    status = _load_main()(sys.argv[1:])
+    # From the first instant a SIGTERM stops the command as Ctrl-C does (exit 130, a line
+    # saying so), not by the signal's default death (143, no word) while Dagster loads.
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        main = _load_main()
+    except KeyboardInterrupt:
+        print("Interrupted before the sync started; nothing was changed.", file=sys.stderr)
+        sys.exit(130)
+    status = main(sys.argv[1:])
     # The process ends here: the objects the run made need no collecting, and scanning them at
     # interpreter exit took about 0.5 s after the summary was printed.
     gc.freeze()

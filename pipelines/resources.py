@@ -97,6 +97,14 @@ def _tuning() -> dict[str, object]:
     return optional
 
 
+def validate_settings() -> None:
+    """Every setting's value, checked whatever the mode (the demo site included, which
+    replaces some of them): a `SettingError` names the first unusable one."""
+    _tuning()
+    env_number("THINKIFIC_REQUESTS_PER_MINUTE", int)
+    env_number("SMTP_PORT", int)
+
+
 def thinkific_resource() -> ThinkificResource:
     optional = _tuning()
     if os.environ.get("THINKIFIC_ACCESS_TOKEN"):
@@ -160,7 +168,7 @@ def notification_resource() -> NotificationResource:
         if os.environ.get(variable)
     }
     if os.environ.get("SMTP_PORT"):
-        settings["smtp_port"] = int(os.environ["SMTP_PORT"])
+        settings["smtp_port"] = env_number("SMTP_PORT", int)
     if os.environ.get("SMTP_PASSWORD"):
         settings["smtp_password"] = EnvVar("SMTP_PASSWORD")
     return NotificationResource(**settings)

@@ -44,6 +44,7 @@ from assets.thinkific.checks import primary_key_spec, with_primary_key_check
 from resources.extraction.engine import load, refresh
 from resources.extraction.metadata import graphql_metadata
 from resources.extraction.plan import graphql_read
+from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS, stream_of
@@ -113,6 +114,7 @@ def certificates_and_quiz_results(
     warehouse: WarehouseResource,
 ) -> Iterator[MaterializeResult | AssetObservation]:
     selected = sorted(context.selected_asset_keys, key=lambda key: key.to_user_string())
+    claim_the_warehouse(thinkific, warehouse, context.log)
     if not thinkific.access_token:
         context.log.warning(NOT_MATERIALISED_REASON)
         for key in selected:

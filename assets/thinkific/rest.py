@@ -36,6 +36,7 @@ from assets.thinkific.run_reads import (
 from resources.extraction.engine import load, load_unpacked
 from resources.extraction.metadata import request_metadata
 from resources.extraction.plan import rest_reads, unpacked_records
+from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS
@@ -86,6 +87,7 @@ def stream_asset(stream: Stream) -> AssetsDefinition:
     def _asset(
         context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
+        claim_the_warehouse(thinkific, warehouse, context.log)
         warm_the_run(context, thinkific, warehouse)
         client = thinkific.get_client(context.log)
         reads = rest_reads(stream, warehouse, client, log=context.log)
@@ -104,6 +106,7 @@ def _incremental_asset(stream: Stream) -> AssetsDefinition:
         thinkific: ThinkificResource,
         warehouse: WarehouseResource,
     ) -> MaterializeResult:
+        claim_the_warehouse(thinkific, warehouse, context.log)
         warm_the_run(context, thinkific, warehouse)
         client = thinkific.get_client(context.log)
         watermark = warehouse.watermark(stream.table)

@@ -68,10 +68,8 @@ class _Printer:
                 say(self._console, prefix + line.rstrip("\n"))
 
 
-def _start(site: Site, verbose: bool) -> subprocess.Popen:
-    command = [sys.executable, "-m", "pipelines", "--site", site.name]
-    if verbose:
-        command.append("--verbose")
+def _start(site: Site, flags: Sequence[str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "pipelines", "--site", site.name, *flags]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
@@ -85,8 +83,9 @@ def _start(site: Site, verbose: bool) -> subprocess.Popen:
     )
 
 
-def sync_every_site(sites: Sequence[Site], out: Console, err: Console, verbose: bool) -> int:
-    """Syncs every site concurrently; the exit status of the whole (see module doc)."""
+def sync_every_site(sites: Sequence[Site], out: Console, err: Console, flags: Sequence[str]) -> int:
+    """Syncs every site concurrently, each process with the command's `flags` (`--verbose`,
+    `--full-refresh`); the exit status of the whole (see module doc)."""
     printer = _Printer(out, max(len(site.name) for site in sites))
     runs: list[SiteRun] = []
     pumps: list[threading.Thread] = []
@@ -107,7 +106,7 @@ def sync_every_site(sites: Sequence[Site], out: Console, err: Console, verbose: 
     try:
         say(out, f"Syncing {len(sites)} sites at once: {', '.join(site.name for site in sites)}")
         for site in sites:
-            process = _start(site, verbose)
+            process = _start(site, flags)
             runs.append(SiteRun(site, process, time.monotonic()))
             pump = threading.Thread(
                 target=printer.pump, args=(site.name, process.stdout), daemon=True

@@ -3,7 +3,9 @@ left from before the file belongs to (it is moved to that site's place on first 
 
 from collections.abc import Sequence
 
+from pipelines.resources import REAL_THINKIFIC_BASE_URL
 from resources.sites import Site, SitesFileError
+from resources.warehouse.site_identity import SiteIdentity, recorded_site_at
 from resources.warehouse.sites import adopt_single_site_warehouse, single_site_tables
 
 SUBDOMAIN_ENV = "THINKIFIC_SUBDOMAIN"
@@ -50,5 +52,18 @@ def adopt_single_site_warehouse_if_any(
                 f"synced from ({subdomains}) to move them to that site"
             )
         return None
+    _refuse_another_sites_warehouse(owner, base_url, base_schema)
     moved = adopt_single_site_warehouse(base_url, base_schema, owner.name)
     return (owner, moved) if moved else None
+
+
+def _refuse_another_sites_warehouse(owner: Site, base_url: str, base_schema: str | None) -> None:
+    """A single-site warehouse that records another site than its owner's stays where it is."""
+    recorded = recorded_site_at(base_url, base_schema)
+    site = SiteIdentity(owner.subdomain, owner.base_url or REAL_THINKIFIC_BASE_URL)
+    if recorded is not None and not recorded.same_site(site):
+        raise SitesFileError(
+            f"the single-site warehouse holds {recorded.describe()}, not site '{owner.name}' "
+            f"({site.describe()}), so it was not moved to that site: set THINKIFIC_SUBDOMAIN "
+            "to the site it holds, or move the warehouse away to start that site from empty"
+        )

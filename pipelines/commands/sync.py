@@ -34,6 +34,7 @@ from dagster import (
 from dagster._core.definitions.dependency import NodeHandle
 from rich.console import Console
 
+from assets.thinkific.run_reads import FULL_REFRESH_TAG
 from pipelines.commands.all_sites import sync_every_site
 from pipelines.commands.demo_site import site_in_use, thinkific_site
 from pipelines.commands.local_home import ensure_dagster_home
@@ -51,7 +52,8 @@ from pipelines.commands.sync_display import (
     summary_table,
 )
 from pipelines.commands.sync_report import INTERRUPTED, SyncReport
-from pipelines.resources import SettingError
+from pipelines.commands.warehouse_claim import claim_before_the_run
+from pipelines.resources import SettingError, validate_settings
 from resources.sites import (
     SITES_FILE_ENV,
     Site,
@@ -60,6 +62,7 @@ from resources.sites import (
     sites_from_env,
 )
 from resources.warehouse.engine import WarehouseError, warehouse_url_from_env
+from resources.warehouse.site_identity import WarehouseSiteMismatch
 from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV
 
 EXIT_FAILED = 1
@@ -75,6 +78,11 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--verbose", action="store_true", help="also print Dagster's event log (debug level)"
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="read every stream in full, enrollments included (as the weekly reconciliation does)",
     )
     parser.add_argument(
         "--site",
@@ -162,6 +170,16 @@ def _own_stream(stream: TextIO) -> TextIO:
     return os.fdopen(os.dup(stream.fileno()), "w", buffering=1, encoding="utf-8")
 
 
+def _site_flags(args: argparse.Namespace) -> list[str]:
+    """The flags each site's process is started with."""
+    chosen = {"--verbose": args.verbose, "--full-refresh": args.full_refresh}
+    return [flag for flag, given in chosen.items() if given]
+
+
+def _run_tags(args: argparse.Namespace) -> dict[str, str]:
+    return {FULL_REFRESH_TAG: "true"} if args.full_refresh else {}
+
+
 def _choose_sites(args: argparse.Namespace, out: Console, err: Console) -> int | Site | None:
     """With a sites file: every site synced (their exit status), or the one `--site` names,
     whose partition this process syncs; without one, None: the single-site sync."""
@@ -181,12 +199,17 @@ def _choose_sites(args: argparse.Namespace, out: Console, err: Console) -> int |
     if adopted:
         owner, moved = adopted
         say(out, f"Moved the single-site warehouse ({len(moved)} tables) to site '{owner.name}'.")
+    for site in chosen:
+        try:
+            claim_before_the_run(site)
+        except WarehouseSiteMismatch as error:
+            raise WarehouseSiteMismatch(f"site '{site.name}': {error}") from None
     if not args.site:
         # The instance's storage is made on first use; made by several site processes at once
         # (a new DAGSTER_HOME) they race on its schema's version table, so it is made here.
         with DagsterInstance.get():
             pass
-        return sync_every_site(sites, out, err, args.verbose)
+        return sync_every_site(sites, out, err, _site_flags(args))
     return chosen[0]
 
 
@@ -196,7 +219,11 @@ def main(argv: Sequence[str]) -> int:
     quiet_interrupted_closes()
     out, err = console_for(_own_stream(sys.stdout)), console_for(_own_stream(sys.stderr))
     try:
+        validate_settings()
         chosen = _choose_sites(args, out, err)
+    except SettingError as error:
+        say(err, f"Not started: {error}.")
+        return EXIT_SETTINGS
     except (SitesFileError, WarehouseError) as error:
         say(err, f"Not started: {error}")
         return EXIT_SETTINGS
@@ -209,7 +236,11 @@ def main(argv: Sequence[str]) -> int:
     try:
         in_use = nullcontext(site_in_use(chosen)) if chosen else thinkific_site()
         with in_use as site:
+            for notice in site.notices:
+                say(err, notice, style="yellow")
             say(out, f"Syncing {site.description}")
+            if chosen is None:  # a site of the sites file was claimed with the others
+                claim_before_the_run(None)
             # Imported here: the resources read the environment that thinkific_site() sets.
             from pipelines.definitions import defs
             from pipelines.jobs.schedules import SYNC_JOB_NAME
@@ -223,6 +254,7 @@ def main(argv: Sequence[str]) -> int:
                     instance=instance,
                     raise_on_error=False,
                     run_config=_logger_config(args.verbose),
+                    tags=_run_tags(args),
                     partition_key=chosen.name if chosen else None,
                 )
                 # The run has ended: a second signal (Ctrl-C reaches both make's and uv's process
@@ -232,6 +264,9 @@ def main(argv: Sequence[str]) -> int:
             return _print_outcome(out, err, report, result, time.monotonic() - started)
     except SettingError as error:
         say(err, f"Not started: {error}.")
+        return EXIT_SETTINGS
+    except WarehouseSiteMismatch as error:
+        say(err, f"Not started: {error}")
         return EXIT_SETTINGS
     except KeyboardInterrupt:
         say(err, "Interrupted before the sync started; nothing was changed.")

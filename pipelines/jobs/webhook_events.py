@@ -44,6 +44,7 @@ from assets.failures import with_known_failures
 from resources.dashboard.store import DashboardStore
 from resources.dashboard.team_mapping import teams_of_thinkific_users
 from resources.extraction.metadata import column_schema
+from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
 from resources.webhooks.apply import OUTCOMES, StreamReport, apply_events
@@ -72,6 +73,7 @@ def apply_webhook_events_op(
     thinkific: ThinkificResource,
     warehouse: WarehouseResource,
 ) -> Iterator[AssetMaterialization | AssetObservation]:
+    claim_the_warehouse(thinkific, warehouse, context.log)
     events = WebhookStore(warehouse).landed(config.after, config.through)
     context.log.info(f"{len(events)} events stored after #{config.after} up to #{config.through}")
     reports = apply_events(warehouse, events, TargetedReads.of(thinkific, context.log), context.log)

@@ -41,6 +41,7 @@ from resources.warehouse.engine import (
     transaction,
 )
 from resources.warehouse.merge import LoadResult, rows_of, upsert_rows
+from resources.warehouse.site_identity import SiteIdentity, UsersPage, claim_warehouse
 from resources.warehouse.snapshot import SnapshotLoader
 from resources.warehouse.table_evolution import add_missing_columns
 from schemas.tables import TableSpec
@@ -73,6 +74,15 @@ class WarehouseResource(dg.ConfigurableResource):
     _engine: sa.Engine | None = PrivateAttr(default=None)
     _metadata: sa.MetaData | None = PrivateAttr(default=None)
     _ensured: set[str] = PrivateAttr(default_factory=set)
+    _claimed_by: SiteIdentity | None = PrivateAttr(default=None)
+
+    def claim_for(self, site: SiteIdentity, users_page: UsersPage) -> None:
+        """Records `site` as the one whose rows this warehouse holds, or raises
+        `WarehouseSiteMismatch` when it holds another's (`resources.warehouse.site_identity`);
+        once per resource, which a run's steps share."""
+        if self._claimed_by is None or not self._claimed_by.same_site(site):
+            claim_warehouse(self.engine, self.schema, site, users_page)
+            self._claimed_by = site
 
     def with_tables(self, tables: Iterable[TableSpec]) -> "WarehouseResource":
         """The same warehouse (URL, schema) with these tables as its registry instead."""

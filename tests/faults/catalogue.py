@@ -29,6 +29,14 @@ FAULTS = [
         "401 too).",
     ),
     Fault(
+        "A sync of another site than the one the warehouse holds",
+        "which was asked for; nothing was read or written",
+        "Point `WAREHOUSE_URL` (or `WAREHOUSE_SCHEMA`) at a warehouse of the new site's own, or "
+        "delete the old one to start over. The demo site writes to `.data/demo.db`, so the first "
+        "real site synced after it starts from empty tables in `.data/warehouse.db`.",
+        exit_status=2,
+    ),
+    Fault(
         "The plan or the key's scope forbids a call",
         "was forbidden (403",
         "Upgrade the plan, or use a key or token with that access.",

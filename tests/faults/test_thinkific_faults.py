@@ -46,6 +46,11 @@ def _assert_ends_clearly_and_changes_nothing(outcome, fault_name, before, databa
     assert table_contents(database) == before
 
 
+def _empty_tables(database: Path) -> dict[str, list[tuple]]:
+    """Every table a failed first sync may have created: each empty."""
+    return {name: [] for name in table_contents(database)}
+
+
 def test_a_wrong_key_fails_once_and_changes_nothing(fault_site, synced_warehouse, tmp_path):
     before = table_contents(synced_warehouse)
     outcome = _sync(fault_site, synced_warehouse, tmp_path, THINKIFIC_API_KEY="WRONG")
@@ -68,11 +73,25 @@ def test_a_wrong_key_without_a_token_ends_instead_of_hanging(
     _assert_ends_clearly_and_changes_nothing(outcome, fault, before, synced_warehouse)
 
 
-def test_a_wrong_subdomain_fails_once_and_changes_nothing(fault_site, synced_warehouse, tmp_path):
+def test_a_wrong_subdomain_on_a_new_warehouse_fails_once_with_the_401(fault_site, tmp_path):
+    database = tmp_path / "new.db"
+    outcome = _sync(
+        fault_site, database, tmp_path, THINKIFIC_SUBDOMAIN="nonexistent", THINKIFIC_ACCESS_TOKEN=""
+    )
+    fault = "Wrong API key or subdomain, or a plan without API access"
+    _assert_ends_clearly_and_changes_nothing(outcome, fault, _empty_tables(database), database)
+
+
+def test_a_wrong_subdomain_on_a_synced_warehouse_is_refused_before_any_request(
+    fault_site, synced_warehouse, tmp_path
+):
+    """The warehouse holds the site's rows: another subdomain is another site, not read."""
     before = table_contents(synced_warehouse)
     outcome = _sync(fault_site, synced_warehouse, tmp_path, THINKIFIC_SUBDOMAIN="nonexistent")
-    fault = "Wrong API key or subdomain, or a plan without API access"
+    fault = "A sync of another site than the one the warehouse holds"
     _assert_ends_clearly_and_changes_nothing(outcome, fault, before, synced_warehouse)
+    assert "'sim-site'" in outcome.stderr and "'nonexistent'" in outcome.stderr
+    assert fault_site.stats.snapshot()["served"] == 0
 
 
 def test_a_plan_that_forbids_the_api_fails_with_the_403_and_changes_nothing(

@@ -4,8 +4,10 @@ on PostgreSQL, against a warehouse a real sync (and the dashboard's change log) 
 import pytest
 import sqlalchemy as sa
 
+from pipelines.commands.site_entry import adopt_single_site_warehouse_if_any
 from resources.dashboard.change_log import SEATS, take_changes
 from resources.dashboard.store import DashboardStore
+from resources.sites import Site, SitesFileError
 from resources.warehouse import WarehouseResource
 from resources.warehouse.engine import WarehouseError, transaction
 from resources.warehouse.sites import adopt_single_site_warehouse, refresh_cross_site_views
@@ -118,3 +120,26 @@ def test_postgresql_shows_every_sites_rows_in_one_view_with_a_site_column(
 
     assert "thinkific_users" in views
     assert users_per_site(postgresql_url, "all_sites") == counts
+
+
+def _site(subdomain: str, base_url: str) -> Site:
+    return Site(name="acme", subdomain=subdomain, api_key_env="ACME_KEY", line=2, base_url=base_url)
+
+
+def test_a_warehouse_recording_another_site_is_not_moved_to_the_owner(synced):
+    sim, warehouse = synced
+    other = _site("globex", sim.base_url)
+
+    with pytest.raises(SitesFileError, match="not site 'acme'"):
+        adopt_single_site_warehouse_if_any([other], "globex", warehouse.url, None)
+
+    assert WarehouseResource(url=warehouse.url).count("thinkific_users") > 0
+
+
+def test_a_warehouse_recording_its_owner_is_moved(synced):
+    sim, warehouse = synced
+    owner = _site(sim.config.subdomain, sim.base_url)
+
+    adopted = adopt_single_site_warehouse_if_any([owner], None, warehouse.url, None)
+
+    assert adopted is not None and "warehouse_site" in adopted[1]
