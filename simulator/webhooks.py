@@ -9,7 +9,9 @@ order is not documented) and tampered copies (the body changed after signing).
         --duplicates 5 --reorder --tamper 2
 
 The command draws events from the simulator's site for `--seed` (the demo site by default) and
-signs with that site's API key, so it pairs with a receiver keyed with THINKIFIC_API_KEY.
+signs with the simulator's API key (`SimulatorConfig.api_key`, unless `--secret`), so it pairs
+with a receiver keyed with THINKIFIC_API_KEY, or with one started with no key set: that one
+verifies with the same key (the demo path of `python -m pipelines.webhooks`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ WAREHOUSE_URL (and WAREHOUSE_SCHEMA), table `thinkific_webhook_events`; the sens
 `https://<public address>/webhooks/thinkific`, with TLS terminated in front of this process.
 With a sites file (THINKIFIC_SITES_FILE) each site has its own path, `/webhooks/thinkific/<site>`,
 verified with that site's key and stored in that site's tables.
+With neither variable set (nor a sites file) it runs on the demo path, as `make sync` does: it
+verifies with the demo simulator's key, the one `python -m simulator.webhooks` signs with by
+default, and stores into the demo's warehouse when WAREHOUSE_URL is unset (`.data/demo.db`).
 uvicorn serves it with the limits of `receiver.server` (header size, timeouts, connections).
 """
 
@@ -33,8 +36,13 @@ from resources.warehouse import WarehouseResource
 from resources.warehouse.engine import warehouse_url_from_env
 from resources.warehouse.sites import site_warehouse
 from resources.webhooks.store import WebhookStore
+from simulator import SimulatorConfig
 
 SECRET_VARIABLES = ("THINKIFIC_WEBHOOK_SECRET", "THINKIFIC_API_KEY")
+DEMO_KEY_NOTICE = (
+    "no THINKIFIC_API_KEY or THINKIFIC_WEBHOOK_SECRET set: verifying with the demo simulator's "
+    "key, as `python -m simulator.webhooks` signs by default"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,14 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _single_site_endpoint() -> Endpoint | None:
+def _single_site_endpoint() -> Endpoint:
+    """The one path, verified with the first of SECRET_VARIABLES set (an empty one counts as
+    unset); with neither, on the demo path, saying so: the demo simulator's key, the demo's
+    warehouse."""
     secret = next((os.environ[name] for name in SECRET_VARIABLES if os.environ.get(name)), None)
     if secret is None:
-        return None
+        print(DEMO_KEY_NOTICE, flush=True)
     warehouse = WarehouseResource(
-        url=warehouse_url_from_env(), schema_name=os.environ.get("WAREHOUSE_SCHEMA") or None
+        url=warehouse_url_from_env(demo=secret is None),
+        schema_name=os.environ.get("WAREHOUSE_SCHEMA") or None,
     )
-    return Endpoint(WEBHOOK_PATH, WebhookStore(warehouse), secret)
+    return Endpoint(WEBHOOK_PATH, WebhookStore(warehouse), secret or SimulatorConfig().api_key)
 
 
 def _site_endpoints(sites: tuple[Site, ...]) -> list[Endpoint]:
@@ -87,12 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         endpoints = _site_endpoints(sites) if sites else [_single_site_endpoint()]
     except SitesFileError as error:
         print(f"Not started: {error}", file=sys.stderr)
-        return 2
-    if endpoints == [None]:
-        print(
-            "Set THINKIFIC_API_KEY (or THINKIFIC_WEBHOOK_SECRET): webhooks are verified with it.",
-            file=sys.stderr,
-        )
         return 2
     for endpoint in endpoints:
         endpoint.store.create_table()

@@ -36,9 +36,12 @@ def demo_warehouse_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / '.data' / 'demo.db'}"
 
 
-def warehouse_url_from_env() -> str:
-    """WAREHOUSE_URL, or the default SQLite file when it is unset or empty."""
-    return os.environ.get(WAREHOUSE_URL_ENV) or default_warehouse_url()
+def warehouse_url_from_env(*, demo: bool = False) -> str:
+    """WAREHOUSE_URL, or when it is unset or empty the default SQLite file (the demo site's own
+    for a command on the `demo` site)."""
+    return os.environ.get(WAREHOUSE_URL_ENV) or (
+        demo_warehouse_url() if demo else default_warehouse_url()
+    )
 
 
 class WarehouseError(RuntimeError):

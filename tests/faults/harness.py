@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from simulator import SimulatorConfig, SimulatorServer
@@ -26,6 +26,12 @@ FAULT_SITE = SimulatorConfig(
     graphql_points_per_minute=100_000,
 )
 """Small and allowed to go fast: each fault test pays for the command's start-up, not a sync."""
+
+SLOW_SITE = replace(FAULT_SITE, requests_per_minute=60)
+"""Thinkific's limit halved, so a sync is still reading when a test stops it."""
+
+SCRIPTS_SYNC = [str(ROOT / "scripts" / "sync")]
+"""What `make sync` runs, and a cron job or a service runs to get the sync's own exit status."""
 
 PATIENCE = {"THINKIFIC_MAX_ATTEMPTS": "3", "THINKIFIC_BACKOFF_SECONDS": "0.05"}
 """Client retries kept short (documented settings), so an outage ends a test in seconds."""
@@ -81,9 +87,14 @@ def run_sync(
     env: dict[str, str], timeout: float = 120, extra_args: list[str] | None = None
 ) -> Outcome:
     """`python -m pipelines` to its end, as the README's `make sync` runs it."""
+    return run_command([sys.executable, "-m", "pipelines", *(extra_args or [])], env, timeout)
+
+
+def run_command(command: Sequence[str], env: dict[str, str], timeout: float = 120) -> Outcome:
+    """`command`, typed in the project folder, to its end."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines", *(extra_args or [])],
+        command,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -114,12 +125,17 @@ def table_contents(database: Path) -> dict[str, list[tuple]]:
 
 
 def stop_mid_sync(
-    servers: Sequence[SimulatorServer], env: dict[str, str], stop: Stop, requests_before: int
+    servers: Sequence[SimulatorServer],
+    env: dict[str, str],
+    stop: Stop,
+    requests_before: int,
+    command_line: Sequence[str] | None = None,
 ) -> tuple[subprocess.CompletedProcess, float, set[int]]:
-    """`make sync` stopped once every one of `servers` has served `requests_before` requests:
-    (its output, the seconds until the last of its processes was gone, its processes)."""
+    """`make sync` (or `command_line`) stopped once every one of `servers` has served
+    `requests_before` requests: (its output, the seconds until the last of its processes was
+    gone, its processes)."""
     command = subprocess.Popen(
-        make("sync", ""),
+        command_line or make("sync", ""),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -5,15 +5,13 @@ every process it started is gone within seconds, and a rerun ends with tables eq
 site's.
 """
 
-from dataclasses import replace
-
 import pytest
 
 from resources.warehouse import WarehouseResource
 from simulator import SimulatorServer
 from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import (
-    FAULT_SITE,
+    SLOW_SITE,
     command_environment,
     run_sync,
     site_environment,
@@ -25,8 +23,6 @@ from tests.process_tree import STOP_BOUND_SECONDS, STOPS
 pytestmark = pytest.mark.slow
 
 REQUESTS_BEFORE_THE_SIGNAL = 8
-SLOW_SITE = replace(FAULT_SITE, requests_per_minute=60)
-"""Thinkific's limit halved, so the sync is still reading when the signal comes."""
 
 
 @pytest.mark.parametrize("stop", STOPS)

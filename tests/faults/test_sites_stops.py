@@ -2,18 +2,15 @@
 (Ctrl-C) stops it: every site's process is gone within the bound, the command says it was
 interrupted, and the rerun completes every site."""
 
-import dataclasses
-
 import pytest
 
-from tests.faults.harness import FAULT_SITE, command_environment, run_sync, stop_mid_sync
+from tests.faults.harness import SLOW_SITE, command_environment, run_sync, stop_mid_sync
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 from tests.process_tree import STOP_BOUND_SECONDS, STOPS
 from tests.sites.simulated import simulated_sites, site_warehouse_at, sites_environment
 
 pytestmark = pytest.mark.slow
 
-SLOW_SITE = dataclasses.replace(FAULT_SITE, requests_per_minute=60)
 REQUESTS_BEFORE_THE_SIGNAL = 6
 
 

@@ -5,7 +5,6 @@ run tagged with the site, reported on that site's partition."""
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -16,8 +15,7 @@ from tests.deploy.deployment import free_port
 from tests.faults.harness import ROOT
 from tests.sites.interpreter import json_of_script
 from tests.sites.simulated import site_warehouse_at, synced_sites
-
-STARTUP_SECONDS = 60
+from tests.webhooks.receiver_command import wait_until_serving
 
 APPLY = """
 import json
@@ -60,23 +58,12 @@ def receiving(tmp_path_factory):
             text=True,
         )
         started = [receiver.stdout.readline() for _ in range(4)]
-        _wait_for(f"http://127.0.0.1:{port}/webhooks/thinkific/acme")
+        wait_until_serving(receiver, f"http://127.0.0.1:{port}/webhooks/thinkific/acme")
         try:
             yield servers, env, f"http://127.0.0.1:{port}", started, tmp_path
         finally:
             receiver.terminate()
             receiver.wait(timeout=30)
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            requests.post(url, data=b"{}", timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise AssertionError("the receiver did not start")
 
 
 def _post(base: str, site: str, event: dict, key: str) -> requests.Response:

@@ -10,6 +10,7 @@ from resources.warehouse.engine import (
     SQLITE_BUSY_TIMEOUT_MS,
     WarehouseError,
     default_warehouse_url,
+    demo_warehouse_url,
     warehouse_url_from_env,
 )
 
@@ -47,6 +48,13 @@ def test_warehouse_url_comes_from_the_environment_with_the_default_as_fallback(m
 
     assert from_env == "postgresql+psycopg://u@db/warehouse"
     assert warehouse_url_from_env() == default_warehouse_url()
+
+
+def test_a_command_on_the_demo_site_falls_back_to_the_demos_own_file(monkeypatch):
+    monkeypatch.setenv("WAREHOUSE_URL", "")
+    assert warehouse_url_from_env(demo=True) == demo_warehouse_url()
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql+psycopg://u@db/warehouse")
+    assert warehouse_url_from_env(demo=True) == "postgresql+psycopg://u@db/warehouse"
 
 
 @pytest.mark.parametrize(
