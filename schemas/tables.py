@@ -114,26 +114,54 @@ def _kind_of(column: pa.Column) -> ColumnKind:
     raise TypeError(f"column {column.name}: no warehouse kind for dtype {dtype}")
 
 
+SOFT_DELETE_COLUMN = ColumnSpec(
+    "deleted_at",
+    "timestamp",
+    nullable=True,
+    description="When the sync found the row gone from a complete read of Thinkific (UTC): "
+    "the row is kept, marked deleted. Null on live rows; cleared when the row comes back. "
+    "Filter on deleted_at IS NULL for what Thinkific has now.",
+)
+"""The column a `soft_delete` table gets besides its model's."""
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A warehouse table: its model (the columns), primary key, and what the DDL adds.
 
-    `soft_delete`: the table gets a `deleted_at` column, set on rows missing from a complete
-    snapshot and cleared when they come back (the Thinkific tables); without it rows are really
-    deleted (the dashboard's). `indexes`: the column tuples to index besides the key, each
-    named `ix_<table>_<columns>` (`resources.warehouse.ddl.define_table` makes them).
+    `soft_delete`: the table gets a `deleted_at` column (`SOFT_DELETE_COLUMN`), set on rows
+    missing from a complete snapshot and cleared when they come back (the Thinkific tables);
+    without it rows are really deleted (the dashboard's). `numbered_by`: a leading column
+    numbering the rows (an append-only log's order), which becomes the primary key while the
+    spec's key stays unique. `indexes`: the column tuples to index besides the key, each named
+    `ix_<table>_<columns>`. `resources.warehouse.ddl.define_table` makes all of them.
     """
 
     name: str
     model: type[pa.DataFrameModel]
     primary_key: tuple[str, ...]
     soft_delete: bool = True
+    numbered_by: ColumnSpec | None = None
     indexes: tuple[tuple[str, ...], ...] = ()
 
     @cached_property
     def columns(self) -> tuple[ColumnSpec, ...]:
+        """The model's columns: what a record carries."""
         schema = self.model.to_schema()
         return tuple(ColumnSpec.from_pandera(name, col) for name, col in schema.columns.items())
+
+    @property
+    def table_columns(self) -> tuple[ColumnSpec, ...]:
+        """Every column of the warehouse table, in order: the numbering column, the model's,
+        then `deleted_at` where the table soft-deletes."""
+        numbering = (self.numbered_by,) if self.numbered_by else ()
+        deleted_at = (SOFT_DELETE_COLUMN,) if self.soft_delete else ()
+        return (*numbering, *self.columns, *deleted_at)
+
+    @property
+    def row_key(self) -> tuple[str, ...]:
+        """The column(s) of the table's primary key: the numbering column, else the spec's key."""
+        return (self.numbered_by.name,) if self.numbered_by else self.primary_key
 
     @property
     def column_names(self) -> list[str]:

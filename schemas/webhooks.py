@@ -8,8 +8,15 @@ column of its own that no event carries, `sequence_number`, the order events wer
 (see `resources.webhooks.versions`).
 """
 
-from schemas.tables import TableSpec, key, optional, required
+from schemas.tables import ColumnSpec, TableSpec, key, optional, required
 from schemas.thinkific.models import Integer, Text, ThinkificModel, Timestamp
+
+SEQUENCE_NUMBER = ColumnSpec(
+    "sequence_number",
+    "integer",
+    nullable=False,
+    description="1, 2, 3 ... in the order the events were stored: the webhook sensor's cursor.",
+)
 
 
 class WebhookEvent(ThinkificModel):
@@ -35,7 +42,13 @@ class WebhookEvent(ThinkificModel):
     payload: Text = required("The event's payload object, as JSON text.")
 
 
-WEBHOOK_EVENTS = TableSpec("thinkific_webhook_events", WebhookEvent, ("id",), soft_delete=False)
+WEBHOOK_EVENTS = TableSpec(
+    "thinkific_webhook_events",
+    WebhookEvent,
+    ("id",),
+    soft_delete=False,
+    numbered_by=SEQUENCE_NUMBER,
+)
 
 
 class RecordVersion(ThinkificModel):
