@@ -1,5 +1,6 @@
 """The data dictionary: every column of every table and of every asset's column schema is
-described, and each asset's column schema lists exactly its table's columns."""
+described, each asset's column schema lists exactly its table's columns, and
+docs/data-dictionary.md is what the models say."""
 
 import pandera.pandas as pa
 import pytest
@@ -9,7 +10,7 @@ from dagster import AssetKey, TableSchema
 from pipelines.definitions import defs
 from resources.extraction.metadata import COLUMN_SCHEMA, column_schema
 from resources.warehouse.ddl import define_table
-from schemas.dictionary import WAREHOUSE_TABLES
+from schemas.dictionary import PATH, REGENERATE, WAREHOUSE_TABLES, data_dictionary
 from schemas.tables import TableSpec, key
 from schemas.thinkific.models import Integer, Text, ThinkificModel
 from schemas.uploads import UPLOAD_FORMATS
@@ -66,3 +67,7 @@ def test_an_uploads_column_schema_lists_exactly_its_formats_columns(fmt):
     shown = [column.name for column in _schema_of(AssetKey([UPLOADS, fmt])).columns]
 
     assert shown == UPLOAD_FORMATS[fmt].columns
+
+
+def test_the_checked_in_data_dictionary_is_what_the_models_say():
+    assert PATH.read_text() == data_dictionary(), f"regenerate it: {REGENERATE}"
