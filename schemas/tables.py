@@ -1,8 +1,9 @@
 """How a warehouse table is described, and how raw API records become a validated frame of it.
 
 A table is a pandera `DataFrameModel` (column names, pandas types, nullability, checks) plus a
-`TableSpec` (name, primary key, soft deletes, indexes). How a field is read from an API record is
-declared next to its column, as Field metadata set by the helpers below:
+`TableSpec` (name, primary key, soft deletes, indexes). Each column's description (what its value
+means, for the data dictionary) and how it is read from an API record are declared next to it,
+as Field arguments set by the helpers below:
 
 - `json_array()`: an array (or array of objects) stored as JSON text; a null array becomes "[]".
 - `READ_FROM`: other keys, or dotted paths into nested objects, read when the field's own key is
@@ -35,30 +36,37 @@ READ_FROM = "read_from"
 PERCENT_STRINGS = "percent_strings"
 
 
-def key() -> Any:
+def key(description: str) -> Any:
     """A primary-key or foreign-key column: never null."""
-    return pa.Field(nullable=False)
+    return pa.Field(nullable=False, description=description)
 
 
-def optional(*read_from: str) -> Any:
+def optional(description: str, *read_from: str) -> Any:
     """A column the API may leave null or out, optionally also read from other keys."""
-    return pa.Field(nullable=True, metadata={READ_FROM: read_from} if read_from else None)
+    return pa.Field(nullable=True, description=description, metadata=_read_from(read_from))
 
 
-def required(*read_from: str) -> Any:
+def required(description: str, *read_from: str) -> Any:
     """A column the data model relies on: a null fails validation."""
-    return pa.Field(nullable=False, metadata={READ_FROM: read_from} if read_from else None)
+    return pa.Field(nullable=False, description=description, metadata=_read_from(read_from))
 
 
-def json_array() -> Any:
+def _read_from(keys: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
+    return {READ_FROM: keys} if keys else None
+
+
+def json_array(description: str) -> Any:
     """An array field kept as JSON text; never null because a null array is stored as "[]"."""
-    return pa.Field(nullable=False, metadata={JSON_ARRAY: True})
+    return pa.Field(nullable=False, description=description, metadata={JSON_ARRAY: True})
 
 
-def fraction_or_percent_string() -> Any:
+def fraction_or_percent_string(description: str) -> Any:
     """A 0-1 fraction that may arrive as a number (a fraction) or a string (a percentage)."""
     return pa.Field(
-        nullable=True, in_range={"min_value": 0, "max_value": 1}, metadata={PERCENT_STRINGS: True}
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 1},
+        description=description,
+        metadata={PERCENT_STRINGS: True},
     )
 
 
@@ -80,6 +88,8 @@ class ColumnSpec:
     name: str
     kind: ColumnKind
     nullable: bool
+    description: str
+    """What the value means, for whoever reads the table (the data dictionary)."""
     read_from: tuple[str, ...] = ()
     percent_strings: bool = False
 
@@ -90,6 +100,7 @@ class ColumnSpec:
             name=name,
             kind="json" if metadata.get(JSON_ARRAY) else _kind_of(column),
             nullable=column.nullable,
+            description=column.description or "",
             read_from=tuple(metadata.get(READ_FROM, ())),
             percent_strings=bool(metadata.get(PERCENT_STRINGS)),
         )
@@ -103,26 +114,54 @@ def _kind_of(column: pa.Column) -> ColumnKind:
     raise TypeError(f"column {column.name}: no warehouse kind for dtype {dtype}")
 
 
+SOFT_DELETE_COLUMN = ColumnSpec(
+    "deleted_at",
+    "timestamp",
+    nullable=True,
+    description="When the sync found the row gone from a complete read of Thinkific (UTC): "
+    "the row is kept, marked deleted. Null on live rows; cleared when the row comes back. "
+    "Filter on deleted_at IS NULL for what Thinkific has now.",
+)
+"""The column a `soft_delete` table gets besides its model's."""
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A warehouse table: its model (the columns), primary key, and what the DDL adds.
 
-    `soft_delete`: the table gets a `deleted_at` column, set on rows missing from a complete
-    snapshot and cleared when they come back (the Thinkific tables); without it rows are really
-    deleted (the dashboard's). `indexes`: the column tuples to index besides the key, each
-    named `ix_<table>_<columns>` (`resources.warehouse.ddl.define_table` makes them).
+    `soft_delete`: the table gets a `deleted_at` column (`SOFT_DELETE_COLUMN`), set on rows
+    missing from a complete snapshot and cleared when they come back (the Thinkific tables);
+    without it rows are really deleted (the dashboard's). `numbered_by`: a leading column
+    numbering the rows (an append-only log's order), which becomes the primary key while the
+    spec's key stays unique. `indexes`: the column tuples to index besides the key, each named
+    `ix_<table>_<columns>`. `resources.warehouse.ddl.define_table` makes all of them.
     """
 
     name: str
     model: type[pa.DataFrameModel]
     primary_key: tuple[str, ...]
     soft_delete: bool = True
+    numbered_by: ColumnSpec | None = None
     indexes: tuple[tuple[str, ...], ...] = ()
 
     @cached_property
     def columns(self) -> tuple[ColumnSpec, ...]:
+        """The model's columns: what a record carries."""
         schema = self.model.to_schema()
         return tuple(ColumnSpec.from_pandera(name, col) for name, col in schema.columns.items())
+
+    @property
+    def table_columns(self) -> tuple[ColumnSpec, ...]:
+        """Every column of the warehouse table, in order: the numbering column, the model's,
+        then `deleted_at` where the table soft-deletes."""
+        numbering = (self.numbered_by,) if self.numbered_by else ()
+        deleted_at = (SOFT_DELETE_COLUMN,) if self.soft_delete else ()
+        return (*numbering, *self.columns, *deleted_at)
+
+    @property
+    def row_key(self) -> tuple[str, ...]:
+        """The column(s) of the table's primary key: the numbering column, else the spec's key."""
+        return (self.numbered_by.name,) if self.numbered_by else self.primary_key
 
     @property
     def column_names(self) -> list[str]:

@@ -36,22 +36,41 @@ def moment(text: str) -> dt.datetime:
 
 
 class AuditEntry(ThinkificModel):
-    """One run of a team action: what was asked (`config`, JSON), whether it was applied or
-    refused (`detail` says why), and how many rows it changed (0 for a refusal or a repeat)."""
+    """One run of a team action: what was asked, whether it was applied or refused, and how
+    many rows it changed."""
 
-    run_id: Text = key()
-    root_run_id: Text = required()
-    """The first run of a re-execution chain: an action applies once per chain."""
-    action: Text = pa.Field(nullable=False, isin=list(get_args(TeamAction)))
-    team: Text = optional()
-    """The team acted on (normalised), as named in the config."""
-    target_team: Text = optional()
-    """The other team, for a rename (the new name), a merge or a move (normalised)."""
-    config: Text = required()
-    status: Text = pa.Field(nullable=False, isin=list(get_args(ActionStatus)))
-    rows_affected: Integer = pa.Field(nullable=False, ge=0)
-    detail: Text = optional()
-    recorded_at: Timestamp = required()
+    run_id: Text = key("The Dagster run of the action.")
+    root_run_id: Text = required(
+        "The first run of its re-execution chain: an action applies once per chain."
+    )
+    action: Text = pa.Field(
+        nullable=False,
+        isin=list(get_args(TeamAction)),
+        description="The action: allocate_seats, assign_seats, unassign_seats, rename_team, "
+        "merge_teams, archive_team, move_members, remove_members, or upload_seat_allocations "
+        "(a seat allocation upload's import).",
+    )
+    team: Text = optional("The team acted on, as named in the config, trimmed and lower-cased.")
+    target_team: Text = optional(
+        "The other team, for a rename (the new name), a merge or a move, trimmed and "
+        "lower-cased; null for other actions."
+    )
+    config: Text = required("What was asked: the run's config, as JSON text.")
+    status: Text = pa.Field(
+        nullable=False,
+        isin=list(get_args(ActionStatus)),
+        description="applied or refused.",
+    )
+    rows_affected: Integer = pa.Field(
+        nullable=False,
+        ge=0,
+        description="Rows of the dashboard tables the action changed; 0 for a refusal or a repeat.",
+    )
+    detail: Text = optional(
+        "Why the action was refused, or which earlier run applied it already (a repeat); null "
+        "otherwise."
+    )
+    recorded_at: Timestamp = required("When the action was recorded (UTC).")
 
 
 class SeatRelease(ThinkificModel):
@@ -59,11 +78,11 @@ class SeatRelease(ThinkificModel):
     team, even while their Thinkific enrollment (never deleted) stays active. Assigning the
     seat again removes the release."""
 
-    team: Text = key()
-    email: Text = key()
-    product_id: Integer = key()
-    released_at: Timestamp = required()
-    run_id: Text = required()
+    team: Text = key("The team (dashboard_teams.team): its name trimmed and lower-cased.")
+    email: Text = key("The member's email address, trimmed and lower-cased.")
+    product_id: Integer = key("The Thinkific product (thinkific_products.id).")
+    released_at: Timestamp = required("When the seat was released (UTC).")
+    run_id: Text = required("The Dagster run of the unassign_seats action that released it.")
 
 
 TEAM_ACTION_TABLES = (

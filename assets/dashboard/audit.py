@@ -11,7 +11,7 @@ import time
 from dagster import AssetKey, MaterializeResult, asset
 
 from assets.conventions import DASHBOARD_GROUP, OWNER, SITE_PARTITIONS
-from assets.dashboard.common import KINDS, metadata_table, table_metadata
+from assets.dashboard.common import KINDS, definition_metadata, metadata_table, table_metadata
 from resources.dashboard.audit_log import AUDIT_LOG, count, latest
 from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
@@ -70,6 +70,7 @@ def audit_metadata(store: DashboardStore, started: float) -> dict:
     owners=[OWNER],
     kinds=KINDS,
     partitions_def=SITE_PARTITIONS,
+    metadata=definition_metadata("audit_log"),
 )
 def audit_log(warehouse: WarehouseResource) -> MaterializeResult:
     return MaterializeResult(metadata=audit_metadata(DashboardStore(warehouse), time.monotonic()))

@@ -14,7 +14,7 @@ from assets.conventions import (
     THINKIFIC_GROUP,
 )
 from assets.failures import with_known_failures
-from resources.extraction.metadata import column_schema
+from resources.extraction.metadata import COLUMN_SCHEMA, column_schema
 from schemas.dashboard import DASHBOARD_TABLES
 
 KINDS = {"python", "sql"}
@@ -33,8 +33,9 @@ def dashboard_key(entity: str) -> AssetKey:
 def dashboard_asset(
     name: str, description: str, deps: Sequence[AssetKey], **options: Any
 ) -> Callable[..., Any]:
-    """The decorator dashboard assets share: key prefix, group, owner, kinds, freshness, and
-    failures that name their cause (`assets.failures`)."""
+    """The decorator dashboard assets share: key prefix, group, owner, kinds, freshness, the
+    column schema of its table (`definition_metadata`), and failures that name their cause
+    (`assets.failures`)."""
     decorate = asset(
         name=name,
         key_prefix=[DASHBOARD_GROUP],
@@ -44,16 +45,23 @@ def dashboard_asset(
         owners=[OWNER],
         freshness_policy=NIGHTLY_FRESHNESS,
         partitions_def=SITE_PARTITIONS,
+        metadata=definition_metadata(name),
         **{"kinds": KINDS, **options},
     )
     return lambda compute: decorate(with_known_failures(compute))
+
+
+def definition_metadata(entity: str) -> dict[str, Any]:
+    """What the page of `dashboard/<entity>` shows before any run: the columns of its table,
+    `dashboard_<entity>`."""
+    return {COLUMN_SCHEMA: column_schema(DASHBOARD_TABLES[f"{DASHBOARD_GROUP}_{entity}"])}
 
 
 def table_metadata(table: str, rows: int, started: float) -> dict[str, Any]:
     return {
         "dagster/row_count": rows,
         "dagster/table_name": table,
-        "dagster/column_schema": column_schema(DASHBOARD_TABLES[table]),
+        COLUMN_SCHEMA: column_schema(DASHBOARD_TABLES[table]),
         "duration_seconds": MetadataValue.float(round(time.monotonic() - started, 2)),
     }
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dagster import AssetMaterialization, AssetSpec
 
 from assets.conventions import DASHBOARD_GROUP, OWNER, SITE_PARTITIONS
-from assets.dashboard.common import KINDS, dashboard_key
+from assets.dashboard.common import KINDS, dashboard_key, definition_metadata
 
 TEAMS_KEY = dashboard_key("teams")
 
@@ -29,6 +29,7 @@ teams = AssetSpec(
     owners=[OWNER],
     kinds=KINDS,
     partitions_def=SITE_PARTITIONS,
+    metadata=definition_metadata("teams"),
 )
 
 

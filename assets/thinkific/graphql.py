@@ -42,7 +42,7 @@ from assets.conventions import (
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
 from resources.extraction.engine import load, refresh
-from resources.extraction.metadata import graphql_metadata
+from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, graphql_metadata
 from resources.extraction.plan import graphql_read
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
@@ -95,6 +95,7 @@ def _spec(stream: Stream) -> AssetSpec:
         owners=[OWNER],
         skippable=True,
         freshness_policy=NIGHTLY_FRESHNESS,
+        metadata={COLUMN_SCHEMA: column_schema(stream.spec)},
     )
 
 

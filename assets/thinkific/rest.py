@@ -34,7 +34,7 @@ from assets.thinkific.run_reads import (
     warm_the_run,
 )
 from resources.extraction.engine import load, load_unpacked
-from resources.extraction.metadata import request_metadata
+from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, request_metadata
 from resources.extraction.plan import rest_reads, unpacked_records
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
@@ -56,9 +56,9 @@ class IncrementalSyncConfig(Config):
 
 
 def _decorator(stream: Stream):
-    """What every Thinkific asset shares: key prefix, group, freshness, the primary-key check
-    (its result attached with `with_primary_key_check`), failures named by their cause
-    (`assets.failures`); and, when it calls the API, the `thinkific` pool."""
+    """What every Thinkific asset shares: key prefix, group, freshness, its table's column
+    schema, the primary-key check (its result attached with `with_primary_key_check`), failures
+    named by their cause (`assets.failures`); and, when it calls the API, the `thinkific` pool."""
     unpacked = isinstance(stream.read, Unpacked)
     decorate = asset(
         name=stream.name,
@@ -72,6 +72,7 @@ def _decorator(stream: Stream):
         freshness_policy=NIGHTLY_FRESHNESS,
         check_specs=[primary_key_spec(stream.name)],
         partitions_def=SITE_PARTITIONS,
+        metadata={COLUMN_SCHEMA: column_schema(stream.spec)},
     )
     return lambda compute: decorate(with_known_failures(compute))
 

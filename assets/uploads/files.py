@@ -48,6 +48,7 @@ from assets.dashboard.imports import EmailSettings
 from assets.dashboard.teams import teams_changed
 from resources.dashboard.notifications import NotificationResource
 from resources.dashboard.store import DashboardStore, utc_now
+from resources.extraction.metadata import COLUMN_SCHEMA
 from resources.thinkific.resource import ThinkificResource
 from resources.uploads.files import hostile_name_reason, is_validate_only, report_path
 from resources.uploads.processing import Mode, Outcome, UploadJob, process_upload
@@ -163,7 +164,7 @@ def _metadata(
         "mode": mode,
         "file": shown,
         "dagster/row_count": outcome.rows_valid,
-        "dagster/column_schema": _column_schema(fmt, fields),
+        COLUMN_SCHEMA: _column_schema(fmt, fields),
         "rows": outcome.rows,
         "rows_valid": outcome.rows_valid,
         "rows_invalid": outcome.rows_invalid,
@@ -276,6 +277,7 @@ def _upload_asset(fmt: UploadFormat, description: str, **options: Any) -> Callab
         description=f"{description} Template: {fmt.template}. Drop files into the uploads "
         f"folder's {fmt.folder}/ (UPLOADS_DIR); name one *.validate.csv to only validate it.",
         partitions_def=PARTITIONS[fmt.name],
+        metadata={COLUMN_SCHEMA: _column_schema(fmt, ())},
         kinds=KINDS,
         owners=[OWNER],
         check_specs=[

@@ -43,7 +43,7 @@ from assets.conventions import THINKIFIC_GROUP, site_partition
 from assets.failures import with_known_failures
 from resources.dashboard.store import DashboardStore
 from resources.dashboard.team_mapping import teams_of_thinkific_users
-from resources.extraction.metadata import column_schema
+from resources.extraction.metadata import COLUMN_SCHEMA, column_schema
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
@@ -105,7 +105,7 @@ def _metadata(warehouse: WarehouseResource, stream: str, report: StreamReport) -
     return {
         "dagster/row_count": warehouse.count(table),
         "dagster/table_name": table,
-        "dagster/column_schema": column_schema(warehouse.spec(table)),
+        COLUMN_SCHEMA: column_schema(warehouse.spec(table)),
         "events": sum(report.events.values()),
         **{f"events_{outcome}": report.events[outcome] for outcome in OUTCOMES},
         "targeted_reads": report.reads,

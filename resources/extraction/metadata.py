@@ -12,22 +12,27 @@ from resources.warehouse import WarehouseResource
 from resources.warehouse.merge import LoadResult
 from schemas.tables import TableSpec
 
+COLUMN_SCHEMA = "dagster/column_schema"
+
 
 @cache
 def column_schema(spec: TableSpec) -> TableSchema:
-    """The table's columns as its pandera model declares them."""
-    schema = spec.model.to_schema()
+    """Every column of the table as the data dictionary describes it: its kind, its description
+    (the pandera model's, or the warehouse's for the columns the warehouse adds), nullability,
+    and whether it is the primary key."""
     return TableSchema(
         columns=[
             TableColumn(
-                name=name,
-                type=str(column.dtype),
+                name=column.name,
+                type=column.kind,
                 description=column.description,
                 constraints=TableColumnConstraints(
-                    nullable=column.nullable, unique=[name] == list(spec.primary_key)
+                    nullable=column.nullable,
+                    unique=(column.name,) in (spec.row_key, spec.primary_key),
+                    other=["primary key"] if column.name in spec.row_key else [],
                 ),
             )
-            for name, column in schema.columns.items()
+            for column in spec.table_columns
         ]
     )
 
@@ -39,7 +44,7 @@ def load_metadata(
     return {
         "dagster/row_count": warehouse.count(table),
         "dagster/table_name": table,
-        "dagster/column_schema": column_schema(warehouse.spec(table)),
+        COLUMN_SCHEMA: column_schema(warehouse.spec(table)),
         "rows_read": result.total,
         "rows_inserted": result.inserted,
         "rows_updated": result.updated,

@@ -1,10 +1,10 @@
 """Tables from a table registry: `define_table` is the one way the project defines a table.
 
-Every column comes from the table's pandera model (`schemas.tables.TableSpec`), typed by its
-kind (`COLUMN_TYPES`), with the spec's primary key. A `soft_delete` table gets the warehouse's
-own column, `deleted_at`; each of the spec's `indexes` is named `ix_<table>_<columns>`. The
-warehouse's working tables (a snapshot's staging table, an upsert's temporary table) and its
-bookkeeping table of watermarks and checkpoints are defined here too.
+Every column comes from the table's spec (`schemas.tables.TableSpec.table_columns`: its pandera
+model's, and the warehouse's own, `deleted_at`, where it soft-deletes), typed by its kind
+(`COLUMN_TYPES`), with the spec's primary key; each of the spec's `indexes` is named
+`ix_<table>_<columns>`. The warehouse's working tables (a snapshot's staging table, an upsert's
+temporary table) and its bookkeeping table of watermarks and checkpoints are defined here too.
 """
 
 import uuid
@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from resources.warehouse.engine import insert
-from schemas.tables import ColumnKind, TableSpec
+from schemas.tables import SOFT_DELETE_COLUMN, ColumnKind, TableSpec
 
-DELETED_AT = "deleted_at"
+DELETED_AT = SOFT_DELETE_COLUMN.name
 SYNC_STATE_TABLE = "warehouse_sync_state"
 
 COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
@@ -30,38 +30,28 @@ COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
 }
 
 
-def define_table(
-    metadata: sa.MetaData,
-    spec: TableSpec,
-    *,
-    name: str | None = None,
-    numbered_by: str | None = None,
-) -> sa.Table:
-    """The table of `spec` in `metadata`: the model's columns and the spec's key, `deleted_at`
-    where the spec soft-deletes, and its indexes.
+def define_table(metadata: sa.MetaData, spec: TableSpec, *, name: str | None = None) -> sa.Table:
+    """The table of `spec` in `metadata`: its columns (`TableSpec.table_columns`: the model's,
+    `deleted_at` where the spec soft-deletes, a leading numbering column where it numbers its
+    rows), its key, and its indexes.
 
-    `name` defines a working copy instead (a staging table): same columns and key, no
-    `deleted_at`, no indexes. `numbered_by` names a leading column numbering the rows (an
-    append-only log's order) that becomes the primary key; the spec's key stays unique.
+    `name` defines a working copy instead (a staging table): the model's columns and the spec's
+    key only, no indexes.
     """
-    table_name = name or spec.name
+    copy = name is not None
+    table_columns = spec.columns if copy else spec.table_columns
     # autoincrement=False: Thinkific assigns the ids, PostgreSQL must not make them serial.
     columns = [
-        sa.Column(column.name, COLUMN_TYPES[column.kind](), nullable=column.nullable)
-        for column in spec.columns
+        sa.Column(
+            column.name, COLUMN_TYPES[column.kind](), nullable=column.nullable, autoincrement=False
+        )
+        for column in table_columns
     ]
-    for column in columns:
-        column.autoincrement = False
-    extra: list[Any] = []
-    if spec.soft_delete and name is None:
-        extra.append(sa.Column(DELETED_AT, sa.DateTime(timezone=True), nullable=True))
-    if numbered_by is None:
-        extra.append(sa.PrimaryKeyConstraint(*spec.primary_key))
-    else:
-        columns.insert(0, sa.Column(numbered_by, sa.BigInteger, autoincrement=False))
-        extra += [sa.PrimaryKeyConstraint(numbered_by), sa.UniqueConstraint(*spec.primary_key)]
-    table = sa.Table(table_name, metadata, *columns, *extra)
-    if name is None:
+    keys: list[Any] = [sa.PrimaryKeyConstraint(*(spec.primary_key if copy else spec.row_key))]
+    if spec.numbered_by is not None and not copy:
+        keys.append(sa.UniqueConstraint(*spec.primary_key))
+    table = sa.Table(name or spec.name, metadata, *columns, *keys)
+    if not copy:
         for indexed in spec.indexes:
             sa.Index(f"ix_{spec.name}_{'_'.join(indexed)}", *(table.c[c] for c in indexed))
     return table

@@ -30,9 +30,9 @@ from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import define_table
 from resources.warehouse.engine import aware, transaction
 from schemas.tables import RecordValidationError, records_to_rows
-from schemas.webhooks import WEBHOOK_EVENTS
+from schemas.webhooks import SEQUENCE_NUMBER, WEBHOOK_EVENTS
 
-SEQUENCE = "sequence_number"
+SEQUENCE = SEQUENCE_NUMBER.name
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ Outcome = Literal["stored", "duplicate"] | Refused
 
 
 def _events_table(schema: str | None) -> sa.Table:
-    return define_table(sa.MetaData(schema=schema), WEBHOOK_EVENTS, numbered_by=SEQUENCE)
+    return define_table(sa.MetaData(schema=schema), WEBHOOK_EVENTS)
 
 
 class WebhookStore:

@@ -14,15 +14,15 @@ from tests.pipelines.sync_harness import failure_messages, thinkific_for
 
 
 class CustomProfileFieldDefinition(ThinkificModel):
-    id: Integer = key()
-    label: Text = optional()
-    field_type: Text = optional()
-    required: Flag = optional()
+    id: Integer = key("The field definition's Thinkific id.")
+    label: Text = optional("The field's label.")
+    field_type: Text = optional("The field's type.")
+    required: Flag = optional("True when users must fill the field in.")
 
 
 class CourseAdministrator(ThinkificModel):
-    user_id: Integer = key()
-    course_id: Integer = key()
+    user_id: Integer = key("The administrator (thinkific_users.id).")
+    course_id: Integer = key("The course administered (thinkific_courses.id).")
 
 
 DEFINITIONS = Stream(
