@@ -7,8 +7,8 @@ RUN := $(UV) run --frozen
 # The sync runs as make's own child (no `uv run` in between): a Ctrl-C then reaches it once, from
 # the terminal, where `uv run` off a terminal forwards SIGINT a second time, mid-cleanup.
 # make exits 2 whatever the sync's status: cron and services run scripts/sync, which keeps it.
-sync:  ## run the whole Thinkific sync once (against the local simulator when no credentials are set)
-	./scripts/sync
+sync:  ## run the whole Thinkific sync once (the local simulator when no credentials are set; ARGS="--full-refresh")
+	./scripts/sync $(ARGS)
 
 test:  ## the whole test suite, ruff included
 	$(RUN) pytest
