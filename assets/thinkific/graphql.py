@@ -41,6 +41,7 @@ from assets.conventions import (
 )
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
+from assets.thinkific.sent import logging_sent_on_failure
 from resources.extraction.engine import load, refresh
 from resources.extraction.metadata import graphql_metadata
 from resources.extraction.plan import graphql_read
@@ -127,11 +128,14 @@ def certificates_and_quiz_results(
         stream = stream_of(key.path[-1])
         users = config.users(stream)
         before = client.stats
-        read = graphql_read(stream, client, users)
-        if users:
-            metadata = refresh(warehouse, stream.table, [read])
-        else:
-            metadata = load(warehouse, stream.table, [read], log=context.log)
+        with logging_sent_on_failure(
+            context.log, key.to_user_string(), lambda before=before: client.stats.since(before)
+        ):
+            read = graphql_read(stream, client, users)
+            if users:
+                metadata = refresh(warehouse, stream.table, [read])
+            else:
+                metadata = load(warehouse, stream.table, [read], log=context.log)
         metadata |= {
             "load": f"refresh of {len(users)} users" if users else "complete snapshot",
             **graphql_metadata(client.stats.since(before)),

@@ -33,10 +33,12 @@ from assets.thinkific.run_reads import (
     read_since,
     warm_the_run,
 )
+from assets.thinkific.sent import logging_sent_on_failure
 from resources.extraction.engine import load, load_unpacked
 from resources.extraction.metadata import request_metadata
 from resources.extraction.plan import rest_reads, unpacked_records
 from resources.thinkific import ThinkificResource
+from resources.thinkific.client import ThinkificClient
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS
 from schemas.thinkific.streams import Stream, Unpacked
@@ -88,8 +90,9 @@ def stream_asset(stream: Stream) -> AssetsDefinition:
     ) -> MaterializeResult:
         warm_the_run(context, thinkific, warehouse)
         client = thinkific.get_client(context.log)
-        reads = rest_reads(stream, warehouse, client, log=context.log)
-        metadata = load(warehouse, stream.table, reads, log=context.log)
+        with _logging_sent_on_failure(context, client):
+            reads = rest_reads(stream, warehouse, client, log=context.log)
+            metadata = load(warehouse, stream.table, reads, log=context.log)
         result = MaterializeResult(metadata={**metadata, **request_metadata(client.stats)})
         return with_primary_key_check(result, warehouse, stream.name)
 
@@ -116,14 +119,21 @@ def _incremental_asset(stream: Stream) -> AssetsDefinition:
             context.log.info(
                 f"{stream.name}: reading those updated on or after {since} (watermark {watermark})"
             )
-        reads = rest_reads(stream, warehouse, client, log=context.log, since=since)
-        metadata = load(
-            warehouse, stream.table, reads, log=context.log, incremental=since is not None
-        )
+        with _logging_sent_on_failure(context, client):
+            reads = rest_reads(stream, warehouse, client, log=context.log, since=since)
+            metadata = load(
+                warehouse, stream.table, reads, log=context.log, incremental=since is not None
+            )
         result = MaterializeResult(metadata={**metadata, **request_metadata(client.stats)})
         return with_primary_key_check(result, warehouse, stream.name)
 
     return _asset
+
+
+def _logging_sent_on_failure(context: AssetExecutionContext, client: ThinkificClient):
+    return logging_sent_on_failure(
+        context.log, context.asset_key.to_user_string(), lambda: client.stats
+    )
 
 
 def _unpacked_asset(stream: Stream) -> AssetsDefinition:
