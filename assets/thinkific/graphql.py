@@ -41,11 +41,11 @@ from assets.conventions import (
 )
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
-from assets.thinkific.sent import logging_sent_on_failure
 from resources.extraction.engine import load, refresh
 from resources.extraction.metadata import graphql_metadata
 from resources.extraction.plan import graphql_read
 from resources.thinkific import ThinkificResource
+from resources.thinkific.sent import logging_sent_on_failure
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS, stream_of
 from schemas.thinkific.streams import GraphQLConnection, Stream

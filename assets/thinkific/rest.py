@@ -33,12 +33,12 @@ from assets.thinkific.run_reads import (
     read_since,
     warm_the_run,
 )
-from assets.thinkific.sent import logging_sent_on_failure
 from resources.extraction.engine import load, load_unpacked
 from resources.extraction.metadata import request_metadata
 from resources.extraction.plan import rest_reads, unpacked_records
 from resources.thinkific import ThinkificResource
 from resources.thinkific.client import ThinkificClient
+from resources.thinkific.sent import logging_sent_on_failure
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS
 from schemas.thinkific.streams import Stream, Unpacked
@@ -89,7 +89,7 @@ def stream_asset(stream: Stream) -> AssetsDefinition:
         context: AssetExecutionContext, thinkific: ThinkificResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
         warm_the_run(context, thinkific, warehouse)
-        client = thinkific.get_client(context.log)
+        client = thinkific.get_client(context.log, asset=context.asset_key.to_user_string())
         with _logging_sent_on_failure(context, client):
             reads = rest_reads(stream, warehouse, client, log=context.log)
             metadata = load(warehouse, stream.table, reads, log=context.log)
@@ -108,7 +108,7 @@ def _incremental_asset(stream: Stream) -> AssetsDefinition:
         warehouse: WarehouseResource,
     ) -> MaterializeResult:
         warm_the_run(context, thinkific, warehouse)
-        client = thinkific.get_client(context.log)
+        client = thinkific.get_client(context.log, asset=context.asset_key.to_user_string())
         watermark = warehouse.watermark(stream.table)
         full = config.full_refresh or full_refresh_requested(context, stream)
         since = read_since(stream, warehouse, full)

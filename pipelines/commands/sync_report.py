@@ -15,8 +15,8 @@ from typing import Any
 from dagster import DagsterEvent, DagsterEventType
 
 from assets.failures import CAUSE
-from assets.thinkific.sent import SENT_REQUESTS, SentRequests
 from resources.thinkific.pages import PAGE_PROGRESS, PageProgress
+from resources.thinkific.sent import SENT_REQUESTS, SentRequests
 
 INTERRUPTED = "interrupted"
 FINAL = ("loaded", "skipped", "failed")
@@ -98,7 +98,10 @@ class SyncReport:
         event: DagsterEvent | None = meta.get("dagster_event")
         with self.lock:
             before = {key: state.status for key, state in self.assets.items()}
-            if event is not None:
+            sent = getattr(record, SENT_REQUESTS, None)
+            if isinstance(sent, SentRequests):
+                self._on_sent(sent)
+            elif event is not None:
                 self._on_event(event)
             elif step in self._assets_by_step:
                 self._on_message(step, record)
@@ -125,11 +128,13 @@ class SyncReport:
     def _states(self, step: str | None) -> list[AssetState]:
         return [self.assets[key] for key in self._assets_by_step.get(step or "", [])]
 
-    def _on_message(self, step: str, record: logging.LogRecord) -> None:
-        sent = getattr(record, SENT_REQUESTS, None)
-        if isinstance(sent, SentRequests) and sent.asset in self.assets:
+    def _on_sent(self, sent: SentRequests) -> None:
+        """Requests no materialization reports, logged by a step that stopped or, for answers
+        fetched ahead and never read, at the run's end (outside any step)."""
+        if sent.asset in self.assets:
             self.assets[sent.asset].add_sent(sent.requests, sent.retries, sent.rate_limited)
-            return
+
+    def _on_message(self, step: str, record: logging.LogRecord) -> None:
         progress = getattr(record, PAGE_PROGRESS, None)
         for state in self._states(step):
             if isinstance(progress, PageProgress):

@@ -7,22 +7,26 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetSpec,
+    ConfigurableResource,
     DagsterInstance,
     Definitions,
     Failure,
+    InitResourceContext,
     MaterializeResult,
     asset,
     multi_asset,
 )
 
-from assets.thinkific.sent import logging_sent_on_failure
 from pipelines.commands.sync import _logger_config, _with_loggers, assets_by_step
 from pipelines.commands.sync_report import SyncReport
+from resources.thinkific.sent import log_sent, logging_sent_on_failure
 from resources.thinkific.stats import ClientStats
 
 
-def _report_of(*assets) -> SyncReport:
-    job = Definitions(assets=list(assets)).resolve_implicit_global_asset_job_def()
+def _report_of(*assets, resources: dict[str, object] | None = None) -> SyncReport:
+    job = Definitions(
+        assets=list(assets), resources=resources
+    ).resolve_implicit_global_asset_job_def()
     report = SyncReport(assets_by_step(job))
     with DagsterInstance.ephemeral() as instance:
         _with_loggers(job, report, verbose=False).execute_in_process(
@@ -67,6 +71,23 @@ def fails_after_sending(context: AssetExecutionContext) -> None:
 def test_a_failed_asset_counts_the_requests_its_step_sent_before_failing():
     state = _report_of(fails_after_sending).assets["fails_after_sending"]
     assert (state.status, state.requests, state.retries, state.rate_limited) == ("failed", 7, 2, 1)
+
+
+class LeavesAnswersUnread(ConfigurableResource):
+    """Logs at the run's end, outside any step, what answers fetched ahead and unread cost."""
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        log_sent(context.log, "reads_ahead", ClientStats(requests=4), "fetched ahead and not read")
+
+
+@asset
+def reads_ahead(leaves: LeavesAnswersUnread) -> MaterializeResult:
+    return MaterializeResult(metadata={"requests": 2})
+
+
+def test_an_asset_counts_the_answers_fetched_for_it_that_were_logged_unread_at_the_runs_end():
+    report = _report_of(reads_ahead, resources={"leaves": LeavesAnswersUnread()})
+    assert report.assets["reads_ahead"].requests == 6
 
 
 def test_a_loaded_asset_counts_the_requests_of_its_materialization():
