@@ -63,10 +63,18 @@ class SiteThinkificResource(ConfigurableResourceFactory[ThinkificResource]):
     """Thinkific for the run's site (see module doc)."""
 
     sites_file: str = Field(description=f"The sites file ({SITES_FILE_ENV}).")
+    _made: list[ThinkificResource] = PrivateAttr(default_factory=list)
 
     def create_resource(self, context: InitResourceContext) -> ThinkificResource:
         site = site_of_run(_run_tags(context), _sites_of(self.sites_file))
-        return site_thinkific_resource(site, os.environ)
+        thinkific = site_thinkific_resource(site, os.environ)
+        self._made.append(thinkific)
+        return thinkific
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        """What Dagster does for a `ThinkificResource` it made itself (this one it did not)."""
+        for thinkific in self._made:
+            thinkific.log_answers_not_taken(context.log)
 
 
 class SiteWarehouseResource(ConfigurableResourceFactory[WarehouseResource]):

@@ -8,7 +8,7 @@ observation of the asset, and materialises nothing, so nothing downstream runs e
 """
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from dagster import AssetExecutionContext, AssetObservation, Config, MaterializeResult
 from pydantic import Field
@@ -18,7 +18,9 @@ from assets.dashboard.common import dashboard_asset, dashboard_key, metadata_tab
 from resources.dashboard.enrollment_push import PlannedPush, PushResult, plan, push
 from resources.dashboard.seats import adopt_enrollments, count_adoptable
 from resources.dashboard.store import DashboardStore, utc_now
+from resources.extraction.metadata import request_metadata
 from resources.thinkific.resource import ThinkificResource
+from resources.thinkific.sent import logging_sent_on_failure
 from resources.warehouse import WarehouseResource
 
 PLAN_COLUMNS = {"team": "string", "email": "string", "product": "string", "action": "string"}
@@ -97,17 +99,22 @@ def seat_assignments(
         return
     adopted = adopt_enrollments(store, at) if pulls else 0
     results: list[PushResult] = []
+    sent: dict[str, Any] = {}
     if pushes:
-        results = push(
-            store,
-            warehouse,
-            thinkific.get_client(context.log),
-            context.run.run_id,
-            at,
-            on_result=lambda r: context.log.info(
-                f"push {r.candidate.email} -> {r.candidate.product_name}: {r.outcome}"
-            ),
-        )
+        asset = context.asset_key.to_user_string()
+        client = thinkific.get_client(context.log, asset=asset)
+        with logging_sent_on_failure(context.log, asset, lambda: client.stats):
+            results = push(
+                store,
+                warehouse,
+                client,
+                context.run.run_id,
+                at,
+                on_result=lambda r: context.log.info(
+                    f"push {r.candidate.email} -> {r.candidate.product_name}: {r.outcome}"
+                ),
+            )
+        sent = request_metadata(client.stats)
     yield MaterializeResult(
         metadata={
             "direction": config.direction,
@@ -118,5 +125,6 @@ def seat_assignments(
             "already_enrolled": sum(r.outcome == "already enrolled" for r in results),
             "not_pushed": sum(r.outcome not in ("enrolled", "already enrolled") for r in results),
             "pushes": metadata_table(_result_rows(results), PLAN_COLUMNS),
+            **sent,
         }
     )

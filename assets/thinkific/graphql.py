@@ -46,6 +46,7 @@ from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, graphql_
 from resources.extraction.plan import graphql_read
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
+from resources.thinkific.sent import logging_sent_on_failure
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS, stream_of
 from schemas.thinkific.streams import GraphQLConnection, Stream
@@ -130,11 +131,14 @@ def certificates_and_quiz_results(
         stream = stream_of(key.path[-1])
         users = config.users(stream)
         before = client.stats
-        read = graphql_read(stream, client, users)
-        if users:
-            metadata = refresh(warehouse, stream.table, [read])
-        else:
-            metadata = load(warehouse, stream.table, [read], log=context.log)
+        with logging_sent_on_failure(
+            context.log, key.to_user_string(), lambda before=before: client.stats.since(before)
+        ):
+            read = graphql_read(stream, client, users)
+            if users:
+                metadata = refresh(warehouse, stream.table, [read])
+            else:
+                metadata = load(warehouse, stream.table, [read], log=context.log)
         metadata |= {
             "load": f"refresh of {len(users)} users" if users else "complete snapshot",
             **graphql_metadata(client.stats.since(before)),

@@ -38,6 +38,8 @@ from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, request_
 from resources.extraction.plan import rest_reads, unpacked_records
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
+from resources.thinkific.client import ThinkificClient
+from resources.thinkific.sent import logging_sent_on_failure
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS
 from schemas.thinkific.streams import Stream, Unpacked
@@ -90,9 +92,10 @@ def stream_asset(stream: Stream) -> AssetsDefinition:
     ) -> MaterializeResult:
         claim_the_warehouse(thinkific, warehouse, context.log)
         warm_the_run(context, thinkific, warehouse)
-        client = thinkific.get_client(context.log)
-        reads = rest_reads(stream, warehouse, client, log=context.log)
-        metadata = load(warehouse, stream.table, reads, log=context.log)
+        client = thinkific.get_client(context.log, asset=context.asset_key.to_user_string())
+        with _logging_sent_on_failure(context, client):
+            reads = rest_reads(stream, warehouse, client, log=context.log)
+            metadata = load(warehouse, stream.table, reads, log=context.log)
         result = MaterializeResult(metadata={**metadata, **request_metadata(client.stats)})
         return with_primary_key_check(result, warehouse, stream.name)
 
@@ -109,7 +112,7 @@ def _incremental_asset(stream: Stream) -> AssetsDefinition:
     ) -> MaterializeResult:
         claim_the_warehouse(thinkific, warehouse, context.log)
         warm_the_run(context, thinkific, warehouse)
-        client = thinkific.get_client(context.log)
+        client = thinkific.get_client(context.log, asset=context.asset_key.to_user_string())
         watermark = warehouse.watermark(stream.table)
         full = config.full_refresh or full_refresh_requested(context, stream)
         since = read_since(stream, warehouse, full)
@@ -120,14 +123,21 @@ def _incremental_asset(stream: Stream) -> AssetsDefinition:
             context.log.info(
                 f"{stream.name}: reading those updated on or after {since} (watermark {watermark})"
             )
-        reads = rest_reads(stream, warehouse, client, log=context.log, since=since)
-        metadata = load(
-            warehouse, stream.table, reads, log=context.log, incremental=since is not None
-        )
+        with _logging_sent_on_failure(context, client):
+            reads = rest_reads(stream, warehouse, client, log=context.log, since=since)
+            metadata = load(
+                warehouse, stream.table, reads, log=context.log, incremental=since is not None
+            )
         result = MaterializeResult(metadata={**metadata, **request_metadata(client.stats)})
         return with_primary_key_check(result, warehouse, stream.name)
 
     return _asset
+
+
+def _logging_sent_on_failure(context: AssetExecutionContext, client: ThinkificClient):
+    return logging_sent_on_failure(
+        context.log, context.asset_key.to_user_string(), lambda: client.stats
+    )
 
 
 def _unpacked_asset(stream: Stream) -> AssetsDefinition:

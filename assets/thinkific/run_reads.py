@@ -58,7 +58,6 @@ def warm_the_run(
     """
     if not _steps_share_this_process(context) or not thinkific.read_ahead.claim_warming():
         return
-    client = thinkific.get_client(context.log)
     selected = {tuple(key.path) for key in context.job_def.asset_layer.executable_asset_keys}
     streams = [
         stream
@@ -70,6 +69,8 @@ def warm_the_run(
     listings: dict[str, Read] = {}
     for stream in sorted(streams, key=lambda stream: isinstance(stream.read, PerParent)):
         read = stream.read
+        # A client per stream: what is warmed and never read counts to the stream's asset.
+        client = thinkific.get_client(context.log, asset=f"thinkific/{stream.name}")
         if (
             isinstance(read, PerParent)
             and read.parent in listings

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType
 
@@ -34,6 +34,8 @@ EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 STOP_GRACE_SECONDS = 8.0
 """How long a site's process may take to stop after the signal before it is killed: each stops
 its step within seconds, and a killed one loses nothing (its load resumes on the next run)."""
+POLL_SECONDS = 0.2
+"""How often the sites' processes are looked at: each one's seconds are this close to its own."""
 
 
 @dataclass
@@ -113,25 +115,43 @@ def sync_every_site(sites: Sequence[Site], out: Console, err: Console, flags: Se
             )
             pump.start()
             pumps.append(pump)
-        for run in runs:
-            while run.process.poll() is None:
-                overdue = (
-                    stopping_since is not None
-                    and time.monotonic() - stopping_since > STOP_GRACE_SECONDS
-                )
-                if overdue:
-                    run.process.kill()
-                try:
-                    run.process.wait(timeout=0.2)
-                except subprocess.TimeoutExpired:
-                    continue
-            run.seconds = time.monotonic() - run.started
+        wait_for_every_site(
+            runs,
+            overdue=lambda: (
+                stopping_since is not None
+                and time.monotonic() - stopping_since > STOP_GRACE_SECONDS
+            ),
+        )
         for pump in pumps:
             pump.join(timeout=5)
     finally:
         for stopping, handler in previous.items():
             signal.signal(stopping, handler)
     return _report(runs, out, err, interrupted=stopping_since is not None)
+
+
+def wait_for_every_site(
+    runs: Sequence[SiteRun],
+    overdue: Callable[[], bool],
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Waits until every site's process has ended, killing those still running once `overdue`.
+
+    Every process is looked at on each round, so each site's seconds run from its own start to
+    its own end: waiting on one site at a time stamped a quick site only when the slow ones
+    before it had ended.
+    """
+    running = list(runs)
+    while running:
+        for run in list(running):
+            if run.process.poll() is not None:
+                run.seconds = clock() - run.started
+                running.remove(run)
+            elif overdue():
+                run.process.kill()
+        if running:
+            sleep(POLL_SECONDS)
 
 
 def _report(runs: Sequence[SiteRun], out: Console, err: Console, interrupted: bool) -> int:

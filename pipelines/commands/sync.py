@@ -5,7 +5,8 @@
 Runs the same `thinkific_sync` job as the nightly schedule, in this process, recorded in the
 project's Dagster home so that the run also shows up in the UI (`make ui`). What it prints is
 drawn from the run's events (`sync_report`, `sync_display`): progress per asset, each failure
-cause once with its fix, the summary table. `--verbose` adds Dagster's own event log (debug).
+cause once with its fix, the summary table. `--verbose` adds Dagster's own event log (debug)
+and its notices of beta and preview APIs (`dagster_warnings`).
 
 Exit status: 0 when every step succeeded, 1 when any failed, 2 when a setting is unusable, 130
 when interrupted (SIGINT or SIGTERM: the running step stops, the run is recorded as failed, and
@@ -36,6 +37,7 @@ from rich.console import Console
 
 from assets.thinkific.run_reads import FULL_REFRESH_TAG
 from pipelines.commands.all_sites import sync_every_site
+from pipelines.commands.dagster_warnings import hide_maturity_warnings
 from pipelines.commands.demo_site import site_in_use, thinkific_site
 from pipelines.commands.local_home import ensure_dagster_home
 from pipelines.commands.pool_log import quiet_interrupted_closes
@@ -215,6 +217,8 @@ def _choose_sites(args: argparse.Namespace, out: Console, err: Console) -> int |
 
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
+    if not args.verbose:
+        hide_maturity_warnings()
     ensure_dagster_home()
     quiet_interrupted_closes()
     out, err = console_for(_own_stream(sys.stdout)), console_for(_own_stream(sys.stderr))

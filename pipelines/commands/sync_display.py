@@ -6,9 +6,10 @@ second; in a log file or a pipe each asset gets one line when it finishes, so a 
 prints a few dozen lines.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -16,18 +17,16 @@ from rich.table import Table
 from pipelines.commands.sync_report import AssetState, SyncReport
 
 SUMMARY_COLUMNS = [
-    ("table", "dagster/table_name"),
     ("rows", "dagster/row_count"),
-    ("read", "rows_read"),
-    ("inserted", "rows_inserted"),
-    ("updated", "rows_updated"),
-    ("deleted", "rows_deleted"),
-    ("requests", "requests"),
-    ("retries", "retries"),
-    ("429s", "rate_limited_responses"),
-    ("seconds", "duration_seconds"),
+    ("new", "rows_inserted"),
+    ("upd", "rows_updated"),
+    ("del", "rows_deleted"),
 ]
-TOTALLED = ("requests", "retries", "429s")
+"""The numbers of a load, from its materialization: the table's rows, then what this run changed."""
+SUMMARY_LEGEND = (
+    "new, upd, del: rows this run inserted, updated, deleted; req: requests sent to Thinkific, "
+    "by failed and interrupted steps too; secs: seconds."
+)
 STATUS_STYLE = {"loaded": "green", "failed": "red", "not run": "yellow", "skipped": "yellow"}
 PLAIN_WIDTH = 140
 """Columns of output that is not a terminal (rich would assume 80 and wrap the table)."""
@@ -118,29 +117,51 @@ def not_run_line(states: Iterable[AssetState], *, interrupted: bool) -> str | No
 
 
 def summary_table(states: Iterable[AssetState], elapsed_seconds: float) -> Table:
-    """What each asset loaded and cost, with totals; the sync's wall time as the total seconds."""
-    table = Table(title="Sync summary", title_justify="left")
-    for label, _ in SUMMARY_COLUMNS:
-        table.add_column(label, justify="left" if label == "table" else "right")
-        if label == "table":
-            table.add_column("status")
-    totals = dict.fromkeys(TOTALLED, 0)
-    for state in sorted(states, key=lambda state: state.key):
-        name, *values = [_cell(state.metadata.get(key)) for _, key in SUMMARY_COLUMNS]
-        for label in TOTALLED:
-            totals[label] += _number(state.metadata.get(dict(SUMMARY_COLUMNS)[label]))
-        table.add_row(name or state.key, state.status, *values)
-    total_cells = [str(totals[label]) if label in totals else "" for label, _ in SUMMARY_COLUMNS]
-    total_cells[-1] = f"{elapsed_seconds:.1f}"
+    """What each table loaded and cost, with totals; the sync's wall time as the total seconds.
+
+    Drawn to fit 80 columns: short headers (the caption says what they count), each table's
+    name whole on one line (were the numbers too wide, rich folds them, never the name), and
+    retries and rate-limited answers, nearly always none, in the caption instead of columns.
+    """
+    states = sorted(states, key=lambda state: state.table)
+    table = Table(
+        title="Sync summary",
+        title_justify="left",
+        caption=f"{SUMMARY_LEGEND} {_retries_caption(states)}",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0, 0, 1),
+    )
+    table.add_column("table", no_wrap=True, min_width=max(len(state.table) for state in states))
+    table.add_column("status", no_wrap=True)
+    for label, _ in [*SUMMARY_COLUMNS, ("req", None), ("secs", None)]:
+        table.add_column(label, justify="right", overflow="fold")
+    for state in states:
+        numbers = [_cell(state.metadata.get(key)) for _, key in SUMMARY_COLUMNS]
+        requests = str(state.requests) if state.requests else ""
+        seconds = _cell(state.metadata.get("duration_seconds"))
+        table.add_row(state.table, state.status, *numbers, requests, seconds)
     table.add_section()
-    table.add_row("total", "", *total_cells[1:])
+    blanks = [""] * len(SUMMARY_COLUMNS)
+    total_requests = str(sum(state.requests for state in states))
+    table.add_row("total", "", *blanks, total_requests, f"{elapsed_seconds:.1f}")
     return table
+
+
+def _retries_caption(states: Sequence[AssetState]) -> str:
+    """`Retries: none. Rate-limited answers (429): none.`, or the tables that had some."""
+    parts = []
+    for label, count in (
+        ("Retries", lambda state: state.retries),
+        ("Rate-limited answers (429)", lambda state: state.rate_limited),
+    ):
+        tables = [f"{state.table} {count(state)}" for state in states if count(state)]
+        total = sum(count(state) for state in states)
+        parts.append(f"{label}: {total} ({', '.join(tables)})." if tables else f"{label}: none.")
+    return " ".join(parts)
 
 
 def _cell(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def _number(value: object) -> int:
-    """A count from metadata (an int, or absent); never fails on what a failed run left out."""
-    return int(value) if isinstance(value, int | float) else 0

@@ -16,6 +16,7 @@ from dagster import DagsterEvent, DagsterEventType
 
 from assets.failures import CAUSE
 from resources.thinkific.pages import PAGE_PROGRESS, PageProgress
+from resources.thinkific.sent import SENT_REQUESTS, SentRequests
 
 INTERRUPTED = "interrupted"
 FINAL = ("loaded", "skipped", "failed")
@@ -27,12 +28,28 @@ class AssetState:
 
     key: str
     status: str = "waiting"
-    """waiting, running, retrying, loaded, skipped, failed or not run."""
+    """waiting, running, retrying, loaded, skipped, failed or not run. Once loaded, an asset
+    stays loaded: its rows are in the warehouse whatever its step does next (a check that does
+    not pass, another asset of the step that fails)."""
     progress: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     warnings: int = 0
     last_warning: str = ""
+    requests: int = 0
+    """Requests sent for the asset by every attempt of its step, finished or not."""
+    retries: int = 0
+    rate_limited: int = 0
+
+    @property
+    def table(self) -> str:
+        """The asset's table: `thinkific/users` loads `thinkific_users`."""
+        return self.key.replace("/", "_")
+
+    def add_sent(self, requests: int, retries: int, rate_limited: int) -> None:
+        self.requests += requests
+        self.retries += retries
+        self.rate_limited += rate_limited
 
 
 @dataclass
@@ -81,7 +98,10 @@ class SyncReport:
         event: DagsterEvent | None = meta.get("dagster_event")
         with self.lock:
             before = {key: state.status for key, state in self.assets.items()}
-            if event is not None:
+            sent = getattr(record, SENT_REQUESTS, None)
+            if isinstance(sent, SentRequests):
+                self._on_sent(sent)
+            elif event is not None:
                 self._on_event(event)
             elif step in self._assets_by_step:
                 self._on_message(step, record)
@@ -98,11 +118,21 @@ class SyncReport:
                     state.status = "not run" if state.status == "waiting" else "failed"
 
     def affected(self, cause: "Cause") -> list[str]:
-        """The assets (or, for a check, the step) that failed with `cause`."""
-        return [key for step in cause.steps for key in self._assets_by_step.get(step) or [step]]
+        """The assets that failed with `cause`, or the step where none did (a check's step, or
+        a step that failed after loading its assets)."""
+        return [key for step in cause.steps for key in self._failed_in(step, cause) or [step]]
+
+    def _failed_in(self, step: str, cause: "Cause") -> list[str]:
+        return [state.key for state in self._states(step) if state.reason == cause.name]
 
     def _states(self, step: str | None) -> list[AssetState]:
         return [self.assets[key] for key in self._assets_by_step.get(step or "", [])]
+
+    def _on_sent(self, sent: SentRequests) -> None:
+        """Requests no materialization reports, logged by a step that stopped or, for answers
+        fetched ahead and never read, at the run's end (outside any step)."""
+        if sent.asset in self.assets:
+            self.assets[sent.asset].add_sent(sent.requests, sent.retries, sent.rate_limited)
 
     def _on_message(self, step: str, record: logging.LogRecord) -> None:
         progress = getattr(record, PAGE_PROGRESS, None)
@@ -119,6 +149,7 @@ class SyncReport:
     def _on_event(self, event: DagsterEvent) -> None:
         kind = event.event_type
         states = self._states(event.step_key)
+        states = [state for state in states if state.status != "loaded"]
         if kind == DagsterEventType.STEP_START:
             for state in states:
                 state.status = "running"
@@ -147,6 +178,7 @@ class SyncReport:
         if state is not None:
             state.metadata = {key: value.value for key, value in materialization.metadata.items()}
             state.status, state.progress = "loaded", ""
+            state.add_sent(*(_number(state.metadata.get(name)) for name in SENT_METADATA))
 
     def _on_observation(self, event: DagsterEvent) -> None:
         observation = event.asset_observation_data.asset_observation
@@ -191,6 +223,15 @@ def _cause(event: DagsterEvent) -> tuple[str, str, bool]:
     if error is None:
         return "unknown error", "the step failed without an error", False
     return f"{error.cls_name}: {_first_line(error.message)}", error.to_string(), False
+
+
+SENT_METADATA = ("requests", "retries", "rate_limited_responses")
+"""A materialization's metadata on what its load sent (`request_metadata`)."""
+
+
+def _number(value: object) -> int:
+    """A count from metadata (an int, or absent: an asset that sends no requests)."""
+    return int(value) if isinstance(value, int | float) else 0
 
 
 def _error_text(event: DagsterEvent) -> str:

@@ -22,16 +22,19 @@ from resources.warehouse.sites import site_warehouse
 SUBDOMAIN_ENV = "THINKIFIC_SUBDOMAIN"
 
 
-def _thinkific(site: Site | None) -> ThinkificResource:
+@contextmanager
+def _thinkific(site: Site | None) -> Iterator[ThinkificResource]:
     if site is not None:
-        return site_thinkific_resource(site, os.environ)
+        yield site_thinkific_resource(site, os.environ)
+        return
     if not os.environ.get(SUBDOMAIN_ENV, "").strip():
         raise SettingError(
             f"{SUBDOMAIN_ENV} is not set: set it to the site's subdomain (the 'yourschool' of "
             "yourschool.thinkific.com), or unset THINKIFIC_API_KEY to sync the demo site"
         )
     # The code location's resources read secrets through EnvVar; this resolves them.
-    return thinkific_resource().process_config_and_initialize()
+    with thinkific_resource().process_config_and_initialize_cm() as thinkific:
+        yield thinkific
 
 
 @contextmanager
@@ -51,8 +54,7 @@ def claim_before_the_run(site: Site | None) -> None:
     """Raises `WarehouseSiteMismatch` when the warehouse holds another site's rows. A warehouse
     or site that cannot be reached is left to the run, which reports it with its cause and fix
     as it reports any step's failure."""
-    thinkific = _thinkific(site)
-    with _warehouse(site) as warehouse:
+    with _thinkific(site) as thinkific, _warehouse(site) as warehouse:
         try:
             claim_the_warehouse(thinkific, warehouse)
         except WarehouseSiteMismatch:

@@ -103,7 +103,9 @@ class ThinkificClient:
     """Talks to one Thinkific site. Create it with `ThinkificResource.get_client()`.
 
     `breaker` and `read_ahead` are shared by the clients of one run (see `breaker`,
-    `read_ahead`); `sleep` and `clock` (epoch seconds) exist so tests can wait on a simulated
+    `read_ahead`); `asset` names the asset the client reads for (an asset key like
+    `thinkific/users`), to whom the read-ahead counts the answers it fetched for the client and
+    no step took. `sleep` and `clock` (epoch seconds) exist so tests can wait on a simulated
     clock.
     """
 
@@ -114,6 +116,7 @@ class ThinkificClient:
         *,
         breaker: SiteBreaker | None = None,
         read_ahead: ReadAhead | None = None,
+        asset: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -129,6 +132,7 @@ class ThinkificClient:
         self._own_stats = StatsRecorder()
         self._fetching = threading.local()
         self._read_ahead = read_ahead or ReadAhead(settings.pacing.max_in_flight)
+        self._asset = asset
         self._pacer = shared_pacer(f"{self._base_url} {settings.subdomain}", settings.pacing)
         budget = {
             "max_attempts": settings.max_attempts,
@@ -171,7 +175,8 @@ class ThinkificClient:
     ) -> None:
         """Start fetching a listing's first page (or a record) for a read that comes later;
         `on_answer` sees each of its answers as it arrives (to warm reads that depend on it)."""
-        self._read_ahead.warm(Listing.of(path, params, paginated), self._fetch, on_answer)
+        listing = Listing.of(path, params, paginated)
+        self._read_ahead.warm(listing, self._fetch, on_answer, owner=self._asset)
 
     def iter_pages(
         self,
@@ -223,7 +228,7 @@ class ThinkificClient:
         return self._take(Listing.of(path, params, paginated=False), None)
 
     def _take(self, listing: Listing, page: int | None) -> Any:
-        answer = self._read_ahead.take(listing, page, self._fetch)
+        answer = self._read_ahead.take(listing, page, self._fetch, owner=self._asset)
         self._own_stats.add(answer.cost)
         if answer.error is not None:
             raise answer.error

@@ -5,8 +5,9 @@ lives in the client. The error classes are re-exported so assets import from one
 """
 
 import logging
+from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from resources.thinkific.breaker import SiteBreaker
@@ -33,6 +34,7 @@ from resources.thinkific.rate_limit import (
     PacingSettings,
 )
 from resources.thinkific.read_ahead import ReadAhead
+from resources.thinkific.sent import log_sent
 from resources.thinkific.stats import ClientStats
 
 __all__ = [
@@ -139,16 +141,37 @@ class ThinkificResource(ConfigurableResource):
     _breaker: SiteBreaker | None = PrivateAttr(default=None)
     _read_ahead: ReadAhead | None = PrivateAttr(default=None)
 
-    def get_client(self, log: logging.Logger | None = None) -> ThinkificClient:
-        """A client for this site; pass `context.log` so its progress shows in the run's logs.
+    def get_client(
+        self, log: logging.Logger | None = None, *, asset: str | None = None
+    ) -> ThinkificClient:
+        """A client for this site; pass `context.log` so its progress shows in the run's logs,
+        and the key of the asset it reads for (`thinkific/users`) so that what is fetched ahead
+        for it and never read counts to that asset (`log_answers_not_taken`).
 
         Every client of this resource (of one run) shares one `SiteBreaker` (a 401 or an outage
         met by one step ends the others at once, with the same error) and one `ReadAhead` (what
         one step warmed, another takes).
         """
         return ThinkificClient(
-            self.client_settings(), log, breaker=self.breaker, read_ahead=self.read_ahead
+            self.client_settings(),
+            log,
+            breaker=self.breaker,
+            read_ahead=self.read_ahead,
+            asset=asset,
         )
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        self.log_answers_not_taken(context.log)
+
+    def log_answers_not_taken(self, log: Any) -> None:
+        """At the run's end (its steps done, failed or interrupted): ends the read-ahead and
+        logs what the answers it fetched for each asset and no step took cost, so that the
+        run's report counts every request the site received (`resources.thinkific.sent`)."""
+        if self._read_ahead is None:
+            return
+        for asset, cost in self._read_ahead.settle().items():
+            if asset is not None and cost.requests:
+                log_sent(log, asset, cost, "fetched ahead and not read")
 
     @property
     def read_ahead(self) -> ReadAhead:

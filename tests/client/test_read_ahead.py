@@ -1,8 +1,11 @@
 """The run's read-ahead: answers fetched before they are asked for, taken once, in order."""
 
+import signal
 import threading
 import time
 from typing import Any
+
+import pytest
 
 from resources.thinkific.read_ahead import Answer, Listing, ReadAhead
 from resources.thinkific.stats import ClientStats
@@ -151,3 +154,102 @@ def test_a_page_a_step_waits_for_goes_before_pages_warmed_for_later():
     release.set()
     taker.join(5)
     assert order[:2] == ["/blocker", "/c"]
+
+
+COURSES = Listing.of("/courses", {})
+
+
+class HeldSite(FakeSite):
+    """A `FakeSite` whose fetches of `/held` wait until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__(pages=1)
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def fetch(self, listing: Listing, page: int | None) -> Answer:
+        if listing.path == "/held":
+            self.held.set()
+            self.release.wait(5)
+        return super().fetch(listing, page)
+
+
+HELD = Listing.of("/held", {})
+
+
+def test_settle_counts_each_answer_warmed_and_never_taken_to_its_listings_owner():
+    site, read_ahead = FakeSite(pages=1), ReadAhead(workers=2)
+    read_ahead.warm(USERS, site.fetch, owner="thinkific/users")
+    read_ahead.warm(COURSES, site.fetch, owner="thinkific/courses")
+    wait_until(lambda: len(site.asked) == 2)
+    settled = read_ahead.settle(timeout=5)
+    assert {owner: cost.requests for owner, cost in settled.items()} == {
+        "thinkific/users": 1,
+        "thinkific/courses": 1,
+    }
+
+
+def test_settle_leaves_out_an_answer_taken_whose_cost_its_client_counted():
+    site, read_ahead = FakeSite(pages=1), ReadAhead(workers=2)
+    read_ahead.warm(USERS, site.fetch, owner="thinkific/users")
+    read_ahead.take(USERS, 1, site.fetch)
+    assert read_ahead.settle(timeout=5) == {}
+
+
+def test_settle_waits_for_a_fetch_under_way_and_counts_it():
+    site, read_ahead = HeldSite(), ReadAhead(workers=1)
+    read_ahead.warm(HELD, site.fetch, owner="thinkific/held")
+    assert site.held.wait(5)
+    threading.Timer(0.1, site.release.set).start()
+    assert read_ahead.settle(timeout=5)["thinkific/held"].requests == 1
+
+
+def test_settle_cancels_fetches_still_queued_so_they_are_never_sent():
+    site, read_ahead = HeldSite(), ReadAhead(workers=1)
+    read_ahead.warm(HELD, site.fetch, owner="thinkific/held")
+    assert site.held.wait(5)  # the one worker is busy: the next warm queues
+    read_ahead.warm(USERS, site.fetch, owner="thinkific/users")
+    threading.Timer(0.1, site.release.set).start()
+    assert "thinkific/users" not in read_ahead.settle(timeout=5)
+    time.sleep(0.1)  # room for the queued fetch to be (wrongly) sent
+    assert ("/users", 1) not in site.asked
+
+
+class Interrupted(BaseException):
+    """Raised by a signal handler, as Dagster's is when a run is stopped."""
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise Interrupted
+
+
+def test_an_answer_whose_taker_was_interrupted_while_waiting_is_settled():
+    site, read_ahead = HeldSite(), ReadAhead(workers=1)
+    previous = signal.signal(signal.SIGALRM, _interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(Interrupted):
+            read_ahead.take(HELD, 1, site.fetch, owner="thinkific/held")
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    site.release.set()
+    assert read_ahead.settle(timeout=5)["thinkific/held"].requests == 1
+
+
+def test_answers_left_by_a_read_started_again_are_still_settled():
+    site = FakeSite(pages=4)
+    read_ahead = ReadAhead(workers=2, depth=4)
+    fetch = learning_fetch(read_ahead, site)
+    read_ahead.take(USERS, 1, fetch, owner="thinkific/users")  # pages 2 to 4 fetched ahead
+    wait_until(lambda: len(site.asked) == 4)
+    time.sleep(0.05)  # their answers are stored
+    read_ahead.start(USERS)  # a retry of the step reads the listing again
+    assert read_ahead.settle(timeout=5)["thinkific/users"].requests == 3
+
+
+def test_nothing_is_warmed_once_settled():
+    site, read_ahead = FakeSite(), ReadAhead(workers=1)
+    read_ahead.settle(timeout=5)
+    read_ahead.warm(USERS, site.fetch, owner="thinkific/users")
+    time.sleep(0.05)
+    assert site.asked == []

@@ -1,6 +1,7 @@
 """The resource inside a real Dagster run: EnvVar credentials, run logs, metadata, no secrets."""
 
 import dataclasses
+import threading
 
 import dagster as dg
 
@@ -41,3 +42,29 @@ def test_a_run_logs_progress_and_records_stats_without_secrets(start_simulator, 
     assert any(message.endswith(f"users: page 1 of 1, {rows} rows so far") for message in messages)
     everything = "\n".join(repr(entry) for entry in logs)
     assert API_KEY not in everything and ACCESS_TOKEN not in everything
+
+
+@dg.asset
+def warms_courses_and_reads_nothing(
+    context: dg.AssetExecutionContext, thinkific: ThinkificResource
+) -> None:
+    arrived = threading.Event()
+    client = thinkific.get_client(context.log, asset="thinkific/courses")
+    client.warm("/courses", on_answer=lambda _body: arrived.set())
+    assert arrived.wait(5)
+
+
+def test_what_a_run_warmed_and_never_read_is_logged_at_its_end_as_the_warmed_assets(
+    start_simulator,
+):
+    sim = start_simulator()
+    resource = ThinkificResource(
+        api_key=sim.config.api_key, subdomain=sim.config.subdomain, base_url=sim.base_url
+    )
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [warms_courses_and_reads_nothing], resources={"thinkific": resource}, instance=instance
+        )
+        messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert sim.stats.snapshot()["served"] == 1
+    assert "thinkific/courses: 1 requests fetched ahead and not read" in messages

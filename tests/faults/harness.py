@@ -153,3 +153,15 @@ def stop_mid_sync(
     stdout, stderr = command.communicate(timeout=5)
     ended = subprocess.CompletedProcess(command.args, command.returncode, stdout, stderr)
     return ended, seconds, tree
+
+
+def requests_received(server: SimulatorServer) -> int:
+    """Every request the site received, REST (refused ones too) and GraphQL."""
+    stats = server.stats.snapshot()
+    return stats["served"] + stats["refused"] + stats["graphql"]["requests"]
+
+
+def summary_total_requests(stdout: str) -> int:
+    """The requests of the summary table's `total` row (the one before its seconds)."""
+    total = next(line for line in stdout.splitlines() if line.startswith("total "))
+    return int(total.split()[-2])

@@ -2,8 +2,9 @@
 
 Each test runs `python -m pipelines` as a subprocess against a simulated site over HTTP, starting
 from a warehouse that one clean sync filled, and checks what the README's table of failures
-promises: the exit status, the cause said once with its fix, no traceback, the summary, and the
-tables unchanged (or, where the sync got part way, a rerun that ends equal to the site).
+promises: the exit status, the cause said once with its fix, no traceback, the summary (its
+requests those the site received), and the tables unchanged (or, where the sync got part way, a
+rerun that ends equal to the site).
 """
 
 import re
@@ -21,8 +22,10 @@ from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import (
     FAULT_SITE,
     command_environment,
+    requests_received,
     run_sync,
     site_environment,
+    summary_total_requests,
     table_contents,
 )
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
@@ -60,6 +63,7 @@ def test_a_wrong_key_fails_once_and_changes_nothing(fault_site, synced_warehouse
     # (the run's first requests go side by side, at most ten at once), nothing is sent.
     statuses = [request["status"] for request in fault_site.stats.snapshot()["requests"]]
     assert set(statuses) == {401} and len(statuses) <= 10
+    assert summary_total_requests(outcome.stdout) == requests_received(fault_site)
 
 
 def test_a_wrong_key_without_a_token_ends_instead_of_hanging(
@@ -153,6 +157,7 @@ def test_server_errors_beyond_the_retries_fail_once_and_change_nothing(
     outcome = _sync(fault_site, synced_warehouse, tmp_path)
     fault = "Thinkific answers 5xx for longer than the retries"
     _assert_ends_clearly_and_changes_nothing(outcome, fault, before, synced_warehouse)
+    assert summary_total_requests(outcome.stdout) == requests_received(fault_site)
 
 
 def test_thinkific_vanishing_mid_sync_keeps_what_loaded_and_the_rerun_completes(tmp_path):
