@@ -18,9 +18,6 @@ README = ROOT / "README.md"
 MAX_LINES = 250
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-PENDING = {"docs/data-dictionary.md"}
-"""Pages another issue-26 branch adds (the data dictionary, generated from the pandera models):
-a link to one counts as alive until that branch is merged; then remove it from here."""
 
 
 def _text(path: Path) -> str:
@@ -54,8 +51,6 @@ def test_every_relative_link_leads_to_a_file_and_heading_that_exist(page: Path):
             continue
         path, _, anchor = target.partition("#")
         resolved = (page.parent / path).resolve() if path else page
-        if str(resolved.relative_to(ROOT)) in PENDING and not resolved.exists():
-            continue
         if not resolved.exists():
             broken.append(f"{target}: no such file")
         elif anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved):

@@ -122,7 +122,7 @@ BY_NAME = {fault.name: fault for fault in FAULTS}
 def readme_table() -> str:
     """The README's table of failures, as Markdown."""
     lines = [
-        "| what went wrong | `make sync` says (once, exit status) | what to do |",
+        "| what went wrong | `scripts/sync` says (once, exit status) | what to do |",
         "|---|---|---|",
     ]
     for fault in FAULTS:
