@@ -52,6 +52,11 @@ def api_key_set(environ: Mapping[str, str]) -> bool:
     return bool(environ.get(API_KEY_ENV, "").strip())
 
 
+def runs_the_demo(environ: Mapping[str, str]) -> bool:
+    """Neither a sites file nor a key: the commands start the demo site."""
+    return not environ.get(SITES_FILE_ENV) and not api_key_set(environ)
+
+
 def demo_notices(environ: Mapping[str, str]) -> tuple[str, ...]:
     """What the user set that the demo site does not use, said once each way."""
     notices = []
@@ -94,7 +99,7 @@ def thinkific_site() -> Iterator[SiteInUse]:
     if os.environ.get(SITES_FILE_ENV):
         yield SiteInUse(f"the sites named in {os.environ[SITES_FILE_ENV]}", is_demo=False)
         return
-    if api_key_set(os.environ):
+    if not runs_the_demo(os.environ):
         subdomain = os.environ.get("THINKIFIC_SUBDOMAIN", "<THINKIFIC_SUBDOMAIN not set>")
         yield SiteInUse(f"Thinkific site '{subdomain}'", is_demo=False)
         return

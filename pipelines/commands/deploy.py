@@ -19,7 +19,7 @@ from typing import NoReturn
 import sqlalchemy as sa
 from dagster import DagsterInstance
 
-from pipelines.commands.demo_site import thinkific_site
+from pipelines.commands.demo_site import runs_the_demo, thinkific_site
 from pipelines.commands.deploy_databases import ensure_database
 from pipelines.commands.deploy_probes import (
     code_server_is_serving,
@@ -36,6 +36,7 @@ from pipelines.commands.deploy_settings import (
 )
 from pipelines.commands.local_home import PROJECT_ROOT
 from pipelines.commands.supervisor import ChildExited, Supervisor
+from pipelines.resources import SettingError, validate_settings
 from resources.warehouse.engine import WAREHOUSE_URL_ENV
 
 CODE_LOCATION_MODULE = "pipelines.definitions"
@@ -118,11 +119,20 @@ def _require_free_ports(addresses: Addresses) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    try:
+        validate_settings()
+    except SettingError as error:
+        print(f"Not started: {error}.", file=sys.stderr)
+        return 2
     addresses = Addresses(args.host, args.port, args.code_server_port)
     _require_free_ports(addresses)
     home = prepare_home(args.home.resolve())
+    # Before the demo site starts: it would otherwise give the deployment its SQLite file.
+    demo = runs_the_demo(os.environ)
+    os.environ.update(deployment_environment(os.environ, home, addresses, demo))
     with thinkific_site() as site:
-        os.environ.update(deployment_environment(os.environ, home, addresses))
+        for notice in site.notices:
+            print(notice, file=sys.stderr, flush=True)
         print(f"Deploying on {site.description}", flush=True)
         try:
             _prepare_databases()

@@ -32,6 +32,9 @@ INSTANCE_DATABASE_DEFAULTS = {
 
 WAREHOUSE_DATABASE = "thinkific_warehouse"
 """The warehouse database on the instance's server when WAREHOUSE_URL is unset."""
+DEMO_WAREHOUSE_DATABASE = "thinkific_demo"
+"""The same for the demo site: its own, so the first real site deployed starts from empty
+tables (as `.data/demo.db` is the demo's own for `make sync`)."""
 
 CODE_SERVER_HOST_ENV = "DAGSTER_CODE_SERVER_HOST"
 CODE_SERVER_PORT_ENV = "DAGSTER_CODE_SERVER_PORT"
@@ -51,10 +54,11 @@ class Addresses:
 
 
 def deployment_environment(
-    environ: Mapping[str, str], home: Path, addresses: Addresses
+    environ: Mapping[str, str], home: Path, addresses: Addresses, demo: bool = False
 ) -> dict[str, str]:
     """The variables every process of the deployment needs, on top of `environ`: the instance's
-    database (defaults where unset), DAGSTER_HOME, the code server's address and WAREHOUSE_URL."""
+    database (defaults where unset), DAGSTER_HOME, the code server's address and WAREHOUSE_URL
+    (for the `demo` site a database of its own)."""
     settings = {
         name: environ.get(name, default) for name, default in INSTANCE_DATABASE_DEFAULTS.items()
     }
@@ -65,7 +69,7 @@ def deployment_environment(
     }
     settings[WAREHOUSE_URL_ENV] = environ.get(WAREHOUSE_URL_ENV) or (
         instance_database_url(settings)
-        .set(database=WAREHOUSE_DATABASE)
+        .set(database=DEMO_WAREHOUSE_DATABASE if demo else WAREHOUSE_DATABASE)
         .render_as_string(hide_password=False)
     )
     return settings

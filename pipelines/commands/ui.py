@@ -20,11 +20,19 @@ import sys
 from pipelines.commands.demo_site import thinkific_site
 from pipelines.commands.local_home import PROJECT_ROOT, ensure_dagster_home
 from pipelines.commands.supervisor import ChildExited, Supervisor
+from pipelines.resources import SettingError, validate_settings
 
 
 def main(extra_args: list[str]) -> int:
     ensure_dagster_home()
+    try:
+        validate_settings()
+    except SettingError as error:
+        print(f"Not started: {error}.", file=sys.stderr)
+        return 2
     with thinkific_site() as site:
+        for notice in site.notices:
+            print(notice, file=sys.stderr, flush=True)
         print(f"Dagster UI on {site.description}", flush=True)
         workspace = str(PROJECT_ROOT / "workspace.yaml")
         command = [sys.executable, "-m", "dagster", "dev", "-w", workspace, *extra_args]

@@ -27,6 +27,14 @@ def test_unset_settings_point_at_the_local_postgresql_server(tmp_path):
     )
 
 
+def test_the_demo_site_is_deployed_into_a_warehouse_database_of_its_own(tmp_path):
+    settings = deployment_environment({}, tmp_path, ADDRESSES, demo=True)
+
+    assert settings["WAREHOUSE_URL"] == (
+        "postgresql+psycopg://postgres@127.0.0.1:5432/thinkific_demo"
+    )
+
+
 def test_settings_in_the_environment_are_kept(tmp_path):
     environ = {
         "DAGSTER_PG_HOST": "db.internal",

@@ -60,17 +60,19 @@ def test_scripts_sync_exits_130_when_stopped_mid_sync(stop, tmp_path):
     assert seconds < STOP_BOUND_SECONDS
 
 
-def test_make_sync_exits_2_for_a_failed_step_after_the_commands_message(fault_site, tmp_path):
-    env = _environment(fault_site, tmp_path, THINKIFIC_API_KEY="WRONG")
+@pytest.mark.parametrize(
+    ("setting", "fault", "command_status"),
+    [
+        ({"THINKIFIC_API_KEY": "WRONG"}, WRONG_KEY, 1),
+        ({"THINKIFIC_REQUESTS_PER_MINUTE": "abc"}, NOT_A_NUMBER, 2),
+    ],
+    ids=["failed_step", "unusable_setting"],
+)
+def test_make_sync_exits_2_after_the_commands_message_and_status(
+    setting, fault, command_status, fault_site, tmp_path
+):
+    env = _environment(fault_site, tmp_path, **setting)
     outcome = run_command(make("sync", ""), env)
     assert outcome.returncode == MAKE_FAILED, outcome.output[-3000:]
-    assert outcome.output.count(WRONG_KEY.says) == 1, outcome.output[-3000:]
-    assert "] Error 1\n" in outcome.stderr
-
-
-def test_make_sync_exits_2_for_an_unusable_setting_after_the_commands_message(fault_site, tmp_path):
-    env = _environment(fault_site, tmp_path, THINKIFIC_REQUESTS_PER_MINUTE="abc")
-    outcome = run_command(make("sync", ""), env)
-    assert outcome.returncode == MAKE_FAILED, outcome.output[-3000:]
-    assert outcome.output.count(NOT_A_NUMBER.says) == 1, outcome.output[-3000:]
-    assert "] Error 2\n" in outcome.stderr
+    assert outcome.output.count(fault.says) == 1, outcome.output[-3000:]
+    assert f"] Error {command_status}\n" in outcome.stderr

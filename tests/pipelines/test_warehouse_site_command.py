@@ -61,9 +61,9 @@ def test_a_second_site_is_refused_before_any_request_naming_both(
     assert warehouse_rows(warehouse_url) == before
 
 
-def test_full_refresh_reads_every_enrollment_again(acme_and_globex, sqlite_url, tmp_path):
+def test_full_refresh_reads_every_enrollment_again(acme_and_globex, warehouse_url, tmp_path):
     acme, _ = acme_and_globex
-    env = command_environment(tmp_path / "home", sqlite_url, site_environment(acme))
+    env = command_environment(tmp_path / "home", warehouse_url, site_environment(acme))
     assert run_sync(env).returncode == 0
     acme.stats.reset()
 

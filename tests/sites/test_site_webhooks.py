@@ -3,8 +3,6 @@ that site's key and stored in that site's tables; the sensor applies each site's
 run tagged with the site, reported on that site's partition."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 import requests
@@ -12,10 +10,9 @@ import requests
 from simulator.webhook_events import WebhookEvents
 from simulator.webhooks import SIGNATURE_HEADER, sign
 from tests.deploy.deployment import free_port
-from tests.faults.harness import ROOT
 from tests.sites.interpreter import json_of_script
 from tests.sites.simulated import site_warehouse_at, synced_sites
-from tests.webhooks.receiver_command import wait_until_serving
+from tests.webhooks.receiver_command import spawn_receiver, wait_until_serving
 
 APPLY = """
 import json
@@ -49,14 +46,7 @@ def receiving(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("site_webhooks")
     with synced_sites(tmp_path, ("acme", "globex")) as (servers, env):
         port = free_port()
-        receiver = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.webhooks", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        receiver = spawn_receiver(env, port)
         started = [receiver.stdout.readline() for _ in range(4)]
         wait_until_serving(receiver, f"http://127.0.0.1:{port}/webhooks/thinkific/acme")
         try:

@@ -36,11 +36,9 @@ def wait_until_serving(process: subprocess.Popen, url: str) -> None:
     raise AssertionError("the receiver did not start")
 
 
-@contextmanager
-def receiver_command(env: dict[str, str], path: str) -> Iterator[ReceiverCommand]:
-    """The command on a free port with `env`, serving `path` for the duration of the block."""
-    port = free_port()
-    process = subprocess.Popen(
+def spawn_receiver(env: dict[str, str], port: int) -> subprocess.Popen:
+    """`python -m pipelines.webhooks` on `port`, its output (both streams) on a pipe."""
+    return subprocess.Popen(
         [sys.executable, "-m", "pipelines.webhooks", "--port", str(port)],
         cwd=ROOT,
         env=env,
@@ -48,6 +46,13 @@ def receiver_command(env: dict[str, str], path: str) -> Iterator[ReceiverCommand
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@contextmanager
+def receiver_command(env: dict[str, str], path: str) -> Iterator[ReceiverCommand]:
+    """The command on a free port with `env`, serving `path` for the duration of the block."""
+    port = free_port()
+    process = spawn_receiver(env, port)
     receiver = ReceiverCommand(f"http://127.0.0.1:{port}")
     try:
         wait_until_serving(process, receiver.base_url + path)
