@@ -43,7 +43,7 @@ from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
 from resources.extraction.engine import load, refresh
 from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, graphql_metadata
-from resources.extraction.plan import graphql_read
+from resources.extraction.plan import graphql_reads
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
 from resources.thinkific.sent import logging_sent_on_failure
@@ -134,11 +134,11 @@ def certificates_and_quiz_results(
         with logging_sent_on_failure(
             context.log, key.to_user_string(), lambda before=before: client.stats.since(before)
         ):
-            read = graphql_read(stream, client, users)
+            reads = graphql_reads(stream, client, users)
             if users:
-                metadata = refresh(warehouse, stream.table, [read])
+                metadata = refresh(warehouse, stream.table, reads)
             else:
-                metadata = load(warehouse, stream.table, [read], log=context.log)
+                metadata = load(warehouse, stream.table, reads, log=context.log)
         metadata |= {
             "load": f"refresh of {len(users)} users" if users else "complete snapshot",
             **graphql_metadata(client.stats.since(before)),

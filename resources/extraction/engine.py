@@ -37,24 +37,28 @@ are read, so that many small reads are in flight side by side instead of one aft
 
 @dataclass
 class ReadProgress:
-    """How far a load got: the checkpoint staged with every page (`listing`: which read).
-    `started_at`: when its first page was asked for (ISO 8601), kept across a resume; absent
-    from a checkpoint written before it was kept, and then not recorded at all."""
+    """How far a load got: the checkpoint staged with every page (`listing`: which read;
+    `page` and, for a read paged by cursors, `cursor`: where in it). `started_at`: when its
+    first page was asked for (ISO 8601), kept across a resume; absent from a checkpoint written
+    before it was kept, and then not recorded at all."""
 
     fingerprint: str
     started_at: str | None = None
     listing: int = 0
     page: int = 1
+    cursor: str | None = None
     listing_total: int | None = None
     listing_rows: int = 0
     announced_rows: int = 0
     drifted: bool = False
 
-    def finish_listing(self, rows: int) -> None:
-        self.announced_rows += self.listing_total if self.listing_total is not None else rows
-        self.listing, self.page, self.listing_total, self.listing_rows = (
+    def finish_listing(self, rows: int, total_counts_rows: bool = True) -> None:
+        counted = self.listing_total is not None and total_counts_rows
+        self.announced_rows += self.listing_total if counted else rows
+        self.listing, self.page, self.cursor, self.listing_total, self.listing_rows = (
             self.listing + 1,
             1,
+            None,
             None,
             0,
         )
@@ -81,7 +85,7 @@ class _Stager:
     def read(self, read: Read, log: Any) -> None:
         """Stage every remaining page of one read, each with the checkpoint that covers it."""
         table, progress = self.spec.name, self.progress
-        pages = read.pages(progress.page, progress.listing_rows)
+        pages = read.pages(progress.page, progress.listing_rows, progress.cursor)
         if not read.paginated:
             (page,) = pages
             crash_point("page_fetched", table)
@@ -93,10 +97,10 @@ class _Stager:
             crash_point("page_fetched", table)
             _note_total(progress, page, read.label, log)
             progress.listing_rows += page.read_rows
-            progress.page = page.number + 1
+            progress.page, progress.cursor = page.number + 1, page.cursor
             self.stage(page.records)
             crash_point("page_staged", table)
-        progress.finish_listing(progress.listing_rows)
+        progress.finish_listing(progress.listing_rows, read.total_counts_rows)
         self.stage([])
 
 

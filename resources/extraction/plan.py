@@ -7,6 +7,7 @@ named GraphQL reader for a `GraphQLConnection`.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from resources.extraction.reads import GraphQLRead, Read, Records, RestListing
@@ -15,6 +16,7 @@ from resources.thinkific.graphql import ThinkificGraphQLClient
 from resources.thinkific.learning_queries import (
     certificate_pages,
     quiz_result_pages,
+    user_batches,
     user_certificate_pages,
 )
 from resources.warehouse import WarehouseResource
@@ -29,17 +31,45 @@ from schemas.thinkific.streams import (
     Unpacked,
 )
 
-GraphQLReader = Callable[[ThinkificGraphQLClient, Sequence[Any]], Iterable[Records]]
+GraphQLReader = Callable[[ThinkificGraphQLClient, Sequence[Any]], list[GraphQLRead]]
 
 
-def _certificates(client: ThinkificGraphQLClient, emails: Sequence[Any]) -> Iterable[Records]:
-    return user_certificate_pages(client, emails) if emails else certificate_pages(client)
+def _certificates(client: ThinkificGraphQLClient, emails: Sequence[Any]) -> list[GraphQLRead]:
+    """Course by course (the count that must hold still: the courses'), or one read per user."""
+    if not emails:
+        pages = partial(certificate_pages, client)
+        return [GraphQLRead("certificates", pages, ["certificates"], total_counts_rows=False)]
+    return [
+        GraphQLRead(
+            f"certificates (user {number} of {len(emails)})",
+            partial(user_certificate_pages, client, email),
+            ["certificates", email],
+        )
+        for number, email in enumerate(emails, start=1)
+    ]
+
+
+def _quiz_results(client: ThinkificGraphQLClient, user_ids: Sequence[Any]) -> list[GraphQLRead]:
+    """One read of the whole connection, or one per filter of users."""
+    if not user_ids:
+        return [
+            GraphQLRead("quiz_results", partial(quiz_result_pages, client, []), ["quiz_results"])
+        ]
+    batches = user_batches(user_ids)
+    return [
+        GraphQLRead(
+            f"quiz_results (users {number} of {len(batches)})",
+            partial(quiz_result_pages, client, batch),
+            ["quiz_results", batch],
+        )
+        for number, batch in enumerate(batches, start=1)
+    ]
 
 
 GRAPHQL_READERS: dict[str, GraphQLReader] = {
-    # A reader's pages: every row of the connection, or with users only theirs.
+    # A reader's reads: every row of the connection, or with users only theirs.
     "certificates": _certificates,
-    "quiz_results": quiz_result_pages,
+    "quiz_results": _quiz_results,
 }
 
 
@@ -144,14 +174,11 @@ def unpacked_records(stream: Stream, warehouse: WarehouseResource) -> Records:
     ]
 
 
-def graphql_read(
+def graphql_reads(
     stream: Stream, client: ThinkificGraphQLClient, only: Sequence[Any] = ()
-) -> GraphQLRead:
-    """The read of a GraphQL stream: every row, or with `only` the rows of those users."""
+) -> list[GraphQLRead]:
+    """The reads of a GraphQL stream: every row, or with `only` the rows of those users."""
     read = stream.read
     if not isinstance(read, GraphQLConnection):
         raise TypeError(f"{stream.name}: not a GraphQL stream")
-    reader = GRAPHQL_READERS[read.reader]
-    return GraphQLRead(
-        stream.name, lambda: reader(client, only), identity=[read.reader, list(only)]
-    )
+    return GRAPHQL_READERS[read.reader](client, only)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from resources.thinkific.client import ThinkificClient
 from resources.thinkific.errors import ThinkificNotFoundError
+from resources.thinkific.learning_queries import ConnectionPage
 from resources.thinkific.read_ahead import AnswerHook
 
 Records = list[dict[str, Any]]
@@ -21,12 +22,14 @@ Records = list[dict[str, Any]]
 @dataclass(frozen=True)
 class Page:
     """One page of a read: the rows for the table, its number (from 1), the items the source
-    answered on it (`read_rows`, what a resumed read counts from) and the total it announced."""
+    answered on it (`read_rows`, what a resumed read counts from), the total it announced and,
+    for a source paged by cursors, the cursor a resumed read starts after."""
 
     records: Records
     number: int
     read_rows: int
     total_items: int | None = None
+    cursor: str | None = None
 
 
 class Read(Protocol):
@@ -52,13 +55,23 @@ class Read(Protocol):
         """A paginated read that can start again at a later page (`pages(first_page=...)`)."""
         ...
 
+    @property
+    def total_counts_rows(self) -> bool:
+        """Its pages' `total_items` is its row count (a REST listing's `total_items`, a
+        connection's `totalCount`), rather than a count that must only hold still while it is
+        paged (the courses whose certificates are read)."""
+        ...
+
     def warm(self) -> None:
         """Start fetching the first answer now, for when the read comes (see
         `resources.thinkific.read_ahead`); a read that cannot does nothing."""
         ...
 
-    def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
-        """The pages from `first_page` on, `rows_before` rows having been read before it."""
+    def pages(
+        self, first_page: int = 1, rows_before: int = 0, after: str | None = None
+    ) -> Iterator[Page]:
+        """The pages from `first_page` on, `rows_before` rows having been read before it; a
+        source paged by cursors starts after the cursor `after` (a page's `cursor`)."""
         ...
 
 
@@ -88,12 +101,18 @@ class RestListing:
     def resumable(self) -> bool:
         return True
 
+    @property
+    def total_counts_rows(self) -> bool:
+        return True
+
     def warm(self, on_answer: AnswerHook | None = None) -> None:
         self.client.warm(
             self.path, dict(self.params), paginated=self.paginated, on_answer=on_answer
         )
 
-    def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
+    def pages(
+        self, first_page: int = 1, rows_before: int = 0, after: str | None = None
+    ) -> Iterator[Page]:
         if not self.paginated:
             yield self._single_page()
             return
@@ -119,13 +138,15 @@ class RestListing:
 
 @dataclass(frozen=True)
 class GraphQLRead:
-    """A GraphQL connection, as the lists of records its reader yields page by page (the nodes
-    as answered, which the table's model reads). Cursors cannot be resumed from a page number,
-    so an interrupted read starts again; no total is announced."""
+    """A GraphQL connection, as the pages `connection(after)` yields from a cursor on (the
+    nodes as answered, which the table's model reads). A resumed read starts after the cursor
+    of the last page staged; each page announces the connection's `totalCount`, which counts
+    its rows unless `total_counts_rows` is False."""
 
     label: str
-    reader: Callable[[], Iterable[Records]]
+    connection: Callable[[str | None], Iterable[ConnectionPage]]
     identity: list[Any] = field(default_factory=list)
+    total_counts_rows: bool = True
 
     @property
     def paginated(self) -> bool:
@@ -133,11 +154,14 @@ class GraphQLRead:
 
     @property
     def resumable(self) -> bool:
-        return False
+        return True
 
     def warm(self) -> None:
         """GraphQL pages follow cursors: the next cannot be asked for before this one came."""
 
-    def pages(self, first_page: int = 1, rows_before: int = 0) -> Iterator[Page]:
-        for number, records in enumerate(self.reader(), start=1):
-            yield Page(records, number, len(records))
+    def pages(
+        self, first_page: int = 1, rows_before: int = 0, after: str | None = None
+    ) -> Iterator[Page]:
+        for number, page in enumerate(self.connection(after), start=first_page):
+            records = page.records
+            yield Page(records, number, len(records), page.total_count, page.end_cursor)

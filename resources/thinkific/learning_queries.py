@@ -27,7 +27,8 @@ Records are the nodes as answered (camelCase, nested `user`/`course`/`quiz`), wh
 `schemas.thinkific` reads; certificates read per course get that course as `course`.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from resources.thinkific.errors import ThinkificError
@@ -39,7 +40,8 @@ CERTIFICATES_PER_PAGE = 100
 QUIZ_SUBMISSIONS_PER_PAGE = 200
 USERS_PER_FILTER = 100
 
-PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+PAGE_INFO = "pageInfo { hasNextPage endCursor } totalCount"
+"""Where a connection's next page starts, and how many rows it holds (a scalar: free)."""
 CERTIFICATE = """
 fragment Certificate on Certificate {
   id credentialId issuedAt expiryDate pdfDownloadPath
@@ -105,6 +107,19 @@ USER_CERTIFICATES_COST = points(3, CERTIFICATES_PER_PAGE, 2)
 QUIZ_SUBMISSIONS_COST = points(3, QUIZ_SUBMISSIONS_PER_PAGE, 2)
 
 
+@dataclass(frozen=True)
+class ConnectionPage:
+    """One page of a connection: its rows; `end_cursor`, where the page after it starts (a
+    resumed read starts there; on an empty page, where this one started); `total_count`, the
+    rows the connection announced (`totalCount`; None where the answer gives none); whether
+    another page follows."""
+
+    records: Records
+    end_cursor: str | None
+    total_count: int | None
+    has_next: bool
+
+
 def _field(parent: Any, name: str, query: str) -> Any:
     """A field an answer without errors must have; its absence is a shape error, not data."""
     if not isinstance(parent, dict) or parent.get(name) is None:
@@ -118,10 +133,40 @@ def _next_cursor(connection: dict[str, Any], query: str) -> str | None:
     return _field(page_info, "endCursor", query) if page_info.get("hasNextPage") else None
 
 
-def certificate_pages(client: ThinkificGraphQLClient) -> Iterator[Records]:
-    """Every certificate of the site: one list per page of courses."""
+def _page_of(
+    connection: dict[str, Any], records: Records, after: str | None, query: str
+) -> ConnectionPage:
+    after_page = _next_cursor(connection, query)
+    end_cursor = _field(connection, "pageInfo", query).get("endCursor") or after
+    total = connection.get("totalCount")
+    return ConnectionPage(
+        records, end_cursor, total if isinstance(total, int) else None, after_page is not None
+    )
+
+
+def _following(
+    fetch: Callable[[str | None], ConnectionPage], after: str | None
+) -> Iterator[ConnectionPage]:
+    """Every page of a connection from the one after `after` (None: from the first)."""
+    while True:
+        page = fetch(after)
+        yield page
+        if not page.has_next:
+            return
+        after = page.end_cursor
+
+
+def certificate_pages(
+    client: ThinkificGraphQLClient, after: str | None = None
+) -> Iterator[ConnectionPage]:
+    """Every certificate of the site, course by course after the course cursor `after`; each
+    page's count is the courses'.
+
+    A page holds the courses whose certificates came with their page of courses, up to the
+    next course that needs follow-up pages, which gets a page of its own: a resumed read asks
+    again neither for a staged course's follow-ups nor for the courses before it.
+    """
     query = "CourseCertificates"
-    after: str | None = None
     while True:
         variables = {
             "courses": COURSES_PER_PAGE,
@@ -137,18 +182,26 @@ def certificate_pages(client: ThinkificGraphQLClient) -> Iterator[Records]:
             "courses",
             query,
         )
+        total = _page_of(courses, [], after, query).total_count
         records: Records = []
-        course_after = after  # the cursor just before each course, for its follow-up pages
+        cursor = after  # the cursor just before each course, for its follow-up pages
         for edge in _field(courses, "edges", query):
             course = _field(edge, "node", query)
             certificates = _field(course, "certificates", query)
-            records += _of_course(_field(certificates, "nodes", query), course)
+            first = _of_course(_field(certificates, "nodes", query), course)
             more_after = _next_cursor(certificates, query)
-            if more_after is not None:
-                records += _more_course_certificates(client, course_after, course, more_after)
-            course_after = _field(edge, "cursor", query)
-        yield records
+            course_cursor = _field(edge, "cursor", query)
+            if more_after is None:
+                records += first
+            else:
+                if records:
+                    yield ConnectionPage(records, cursor, total, has_next=True)
+                    records = []
+                more = _more_course_certificates(client, cursor, course, more_after)
+                yield ConnectionPage(first + more, course_cursor, total, has_next=True)
+            cursor = course_cursor
         after = _next_cursor(courses, query)
+        yield ConnectionPage(records, cursor, total, has_next=after is not None)
         if after is None:
             return
 
@@ -190,45 +243,47 @@ def _more_course_certificates(
 
 
 def user_certificate_pages(
-    client: ThinkificGraphQLClient, emails: Sequence[str]
-) -> Iterator[Records]:
-    """The certificates of the users with these emails, one list per user; an email that names
-    no user (deleted since) gives an empty list."""
+    client: ThinkificGraphQLClient, email: str, after: str | None = None
+) -> Iterator[ConnectionPage]:
+    """The certificates of the user with this email, page by page after `after`; an email
+    that names no user (deleted since) gives one empty page."""
     query = "UserCertificates"
-    for email in emails:
-        records: Records = []
-        after: str | None = None
-        while True:
-            variables = {"email": email, "after": after, "certificates": CERTIFICATES_PER_PAGE}
-            user = client.query(query, USER_CERTIFICATES, variables, USER_CERTIFICATES_COST).get(
-                "userByEmail"
-            )
-            if user is None:
-                break
-            certificates = _field(user, "certificates", query)
-            records += _field(certificates, "nodes", query)
-            after = _next_cursor(certificates, query)
-            if after is None:
-                break
-        yield records
+
+    def fetch(after: str | None) -> ConnectionPage:
+        variables = {"email": email, "after": after, "certificates": CERTIFICATES_PER_PAGE}
+        user = client.query(query, USER_CERTIFICATES, variables, USER_CERTIFICATES_COST).get(
+            "userByEmail"
+        )
+        if user is None:
+            return ConnectionPage([], after, 0, has_next=False)
+        certificates = _field(user, "certificates", query)
+        return _page_of(certificates, _field(certificates, "nodes", query), after, query)
+
+    return _following(fetch, after)
+
+
+def user_batches(user_ids: Sequence[int]) -> list[list[int]]:
+    """The users in the groups one quiz submissions filter takes."""
+    return [
+        list(user_ids[start : start + USERS_PER_FILTER])
+        for start in range(0, len(user_ids), USERS_PER_FILTER)
+    ]
 
 
 def quiz_result_pages(
-    client: ThinkificGraphQLClient, user_ids: Sequence[int] = ()
-) -> Iterator[Records]:
-    """Every quiz submission of the site, or only the given users', one list per page."""
+    client: ThinkificGraphQLClient, user_ids: Sequence[int] = (), after: str | None = None
+) -> Iterator[ConnectionPage]:
+    """Every quiz submission of the site, or only of the given users (at most
+    `USERS_PER_FILTER`), page by page after `after`."""
+    if len(user_ids) > USERS_PER_FILTER:
+        raise ValueError(f"a filter takes at most {USERS_PER_FILTER} users: use user_batches")
     query = "QuizSubmissions"
-    filters: list[dict[str, list[str]] | None] = [
-        {"userIds": [str(user_id) for user_id in user_ids[start : start + USERS_PER_FILTER]]}
-        for start in range(0, len(user_ids), USERS_PER_FILTER)
-    ] or [None]
-    for filter_ in filters:
-        after: str | None = None
-        while True:
-            variables = {"first": QUIZ_SUBMISSIONS_PER_PAGE, "after": after, "filter": filter_}
-            data = client.query(query, QUIZ_SUBMISSIONS, variables, QUIZ_SUBMISSIONS_COST)
-            submissions = _field(_field(data, "site", query), "quizSubmissions", query)
-            yield _field(submissions, "nodes", query)
-            after = _next_cursor(submissions, query)
-            if after is None:
-                break
+    filter_ = {"userIds": [str(user_id) for user_id in user_ids]} if user_ids else None
+
+    def fetch(after: str | None) -> ConnectionPage:
+        variables = {"first": QUIZ_SUBMISSIONS_PER_PAGE, "after": after, "filter": filter_}
+        data = client.query(query, QUIZ_SUBMISSIONS, variables, QUIZ_SUBMISSIONS_COST)
+        submissions = _field(_field(data, "site", query), "quizSubmissions", query)
+        return _page_of(submissions, _field(submissions, "nodes", query), after, query)
+
+    return _following(fetch, after)

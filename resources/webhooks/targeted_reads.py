@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from resources.extraction.plan import graphql_read
+from resources.extraction.plan import graphql_reads
 from resources.thinkific.client import ThinkificClient
 from resources.thinkific.errors import ThinkificNotFoundError
 from resources.thinkific.graphql import ThinkificGraphQLClient
@@ -63,7 +63,8 @@ class TargetedReads:
         """Every quiz submission of these users (needs `graphql`)."""
         assert self._graphql is not None, "quiz results are read over GraphQL"
         records = []
-        for page in graphql_read(stream_of("quiz_results"), self._graphql, user_ids).pages():
-            self.reads["quiz_results"] += 1
-            records += page.records
+        for read in graphql_reads(stream_of("quiz_results"), self._graphql, user_ids):
+            for page in read.pages():
+                self.reads["quiz_results"] += 1
+                records += page.records
         return records

@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -134,6 +134,21 @@ def stop_mid_sync(
     """`make sync` (or `command_line`) stopped once every one of `servers` has served
     `requests_before` requests: (its output, the seconds until the last of its processes was
     gone, its processes)."""
+
+    def reached() -> bool:
+        return min(server.stats.snapshot()["served"] for server in servers) >= requests_before
+
+    return stop_when(reached, env, stop, command_line)
+
+
+def stop_when(
+    reached: Callable[[], bool],
+    env: dict[str, str],
+    stop: Stop,
+    command_line: Sequence[str] | None = None,
+) -> tuple[subprocess.CompletedProcess, float, set[int]]:
+    """`make sync` (or `command_line`) stopped once `reached()`: (its output, the seconds until
+    the last of its processes was gone, its processes)."""
     command = subprocess.Popen(
         command_line or make("sync", ""),
         cwd=ROOT,
@@ -144,7 +159,7 @@ def stop_mid_sync(
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while min(server.stats.snapshot()["served"] for server in servers) < requests_before:
+    while not reached():
         assert command.poll() is None and time.monotonic() < deadline, "the sync did not start"
         time.sleep(0.1)
     tree = process_tree(command.pid)

@@ -34,13 +34,13 @@ def test_certificates_read_course_by_course_equal_ground_truth(start_simulator):
     truth = sim.ground_truth()["certificates"]
     per_course = Counter(certificate["course"]["id"] for certificate in truth)
     assert max(per_course.values()) > CERTIFICATES_PER_COURSE  # follow-up pages are needed
-    read = [record for page in certificate_pages(graphql_client(sim)) for record in page]
+    read = [record for page in certificate_pages(graphql_client(sim)) for record in page.records]
     _assert_same("thinkific_certificates", read, truth)
 
 
 def test_quiz_results_equal_ground_truth(start_simulator):
     sim = start_simulator(**LEARNING_SITE)
-    read = [record for page in quiz_result_pages(graphql_client(sim)) for record in page]
+    read = [record for page in quiz_result_pages(graphql_client(sim)) for record in page.records]
     _assert_same("thinkific_quiz_results", read, sim.ground_truth()["quiz_results"])
 
 
@@ -48,7 +48,9 @@ def test_quiz_results_of_some_users_equal_their_ground_truth(start_simulator):
     sim = start_simulator(**LEARNING_SITE)
     truth = sim.ground_truth()["quiz_results"]
     users = sorted({int(result["user"]["id"]) for result in truth[:5]})
-    read = [record for page in quiz_result_pages(graphql_client(sim), users) for record in page]
+    read = [
+        record for page in quiz_result_pages(graphql_client(sim), users) for record in page.records
+    ]
     theirs = [result for result in truth if int(result["user"]["id"]) in users]
     _assert_same("thinkific_quiz_results", read, theirs)
 
@@ -57,8 +59,13 @@ def test_certificates_of_some_users_equal_their_ground_truth(start_simulator):
     sim = start_simulator(**LEARNING_SITE)
     truth = sim.ground_truth()["certificates"]
     emails = sorted({certificate["user"]["email"] for certificate in truth[:3]})
-    pages = user_certificate_pages(graphql_client(sim), [*emails, "gone@example.com"])
-    read = [record for page in pages for record in page]
+    client = graphql_client(sim)
+    read = [
+        record
+        for email in [*emails, "gone@example.com"]
+        for page in user_certificate_pages(client, email)
+        for record in page.records
+    ]
     theirs = [certificate for certificate in truth if certificate["user"]["email"] in emails]
     _assert_same("thinkific_certificates", read, theirs)
 
@@ -66,8 +73,8 @@ def test_certificates_of_some_users_equal_their_ground_truth(start_simulator):
 def test_a_2000_course_site_is_read_without_exceeding_the_cost_budget(start_simulator):
     sim = start_simulator(**BIG_SITE)
     client = graphql_client(sim, graphql_budget_ratio=BUDGET_RATIO)
-    certificates = [record for page in certificate_pages(client) for record in page]
-    quiz_results = [record for page in quiz_result_pages(client) for record in page]
+    certificates = [record for page in certificate_pages(client) for record in page.records]
+    quiz_results = [record for page in quiz_result_pages(client) for record in page.records]
     truth = sim.ground_truth()
     _assert_same("thinkific_certificates", certificates, truth["certificates"])
     _assert_same("thinkific_quiz_results", quiz_results, truth["quiz_results"])
@@ -84,8 +91,8 @@ def test_a_small_site_is_read_without_waiting_for_the_budget(start_simulator):
     per-query maximum, and pages are small enough that the last one wastes little."""
     sim = start_simulator(users=300, groups=5, courses=6, bundles=1, enrollments=600)
     client = graphql_client(sim)
-    certificates = [record for page in certificate_pages(client) for record in page]
-    quiz_results = [record for page in quiz_result_pages(client) for record in page]
+    certificates = [record for page in certificate_pages(client) for record in page.records]
+    quiz_results = [record for page in quiz_result_pages(client) for record in page.records]
     assert certificates and quiz_results
     assert client.stats.budget_wait_seconds == 0
     assert sim.stats.snapshot()["graphql"]["refused"] == 0
