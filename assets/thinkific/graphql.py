@@ -3,8 +3,10 @@ results), from one multi-asset step.
 
 What the API allows, and so how each table is loaded (see `resources.thinkific.learning_queries`):
 
-- Neither certificates nor quiz submissions can be filtered by date, so the nightly run takes a
-  complete snapshot of each: rows that disappeared get `deleted_at`.
+- Neither certificates nor quiz submissions can be filtered by date, so the first read, the
+  weekly reconciliation (run tag `thinkific/full_refresh`) and `full_refresh` take a complete
+  snapshot of each (rows that disappeared get `deleted_at`), resumable page by page; the
+  nightly run reads only the rows of users whose enrollments changed since the last read.
 - Certificates can be read per user (`userByEmail`), and quiz submissions filtered by user: a
   run can ask for just some users' rows (run config below, from the Launchpad), which are
   upserted without deleting anything.
@@ -41,7 +43,9 @@ from assets.conventions import (
 )
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
-from resources.extraction.engine import load, refresh
+from assets.thinkific.run_reads import FULL_REFRESH_TAG
+from resources.extraction.engine import refresh
+from resources.extraction.learning_records import read_learning_records
 from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, graphql_metadata
 from resources.extraction.plan import graphql_reads
 from resources.extraction.site_claim import claim_the_warehouse
@@ -65,7 +69,15 @@ NOT_MATERIALISED_REASON = (
 
 
 class LearningRecordsConfig(Config):
-    """Left empty (the nightly run), each selected table is loaded as a complete snapshot."""
+    """Left empty (the nightly run), each selected table is read in full the first time and
+    then only for the users whose enrollments changed (`resources.extraction.learning_records`)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Read every row and mark rows gone deleted, instead of following the "
+        "enrollments that changed. Also set by the run tag thinkific/full_refresh (the weekly "
+        "reconciliation).",
+    )
 
     certificate_user_emails: list[str] = Field(
         default_factory=list,
@@ -134,14 +146,17 @@ def certificates_and_quiz_results(
         with logging_sent_on_failure(
             context.log, key.to_user_string(), lambda before=before: client.stats.since(before)
         ):
-            reads = graphql_reads(stream, client, users)
             if users:
+                reads = graphql_reads(stream, client, users)
                 metadata = refresh(warehouse, stream.table, reads)
+                metadata["load"] = f"refresh of {len(users)} users"
             else:
-                metadata = load(warehouse, stream.table, reads, log=context.log)
-        metadata |= {
-            "load": f"refresh of {len(users)} users" if users else "complete snapshot",
-            **graphql_metadata(client.stats.since(before)),
-        }
+                full_refresh = (
+                    config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
+                )
+                metadata = read_learning_records(
+                    warehouse, stream, client, full_refresh=full_refresh, log=context.log
+                )
+        metadata |= graphql_metadata(client.stats.since(before))
         result = MaterializeResult(asset_key=key, metadata=metadata)
         yield with_primary_key_check(result, warehouse, stream.name)

@@ -14,8 +14,10 @@ the sum / 100, rounded up), each query costs a base plus its page size times a n
 - course certificates: 3 + courses x (certificates + 1) points: 25 x 5 → 153. Five per course
   keeps the many courses without certificates cheap; a course with more gets follow-up pages
   of its own (2 + 1 x (100 + 1) → 103 points a hundred certificates).
-- a user's certificates: 3 + 100 x 2 → 203 points a hundred (each node asks for its course).
-- quiz submissions: 3 + 200 x 2 → 403 points for two hundred (each node has a quiz and a user).
+- a user's certificates: 3 + 10 x 2 → 23 points for ten (each node asks for its course): the
+  nightly read asks for the few users who completed a course, most of whom hold few.
+- quiz submissions: 3 + 200 x 2 → 403 points for two hundred (each node has a quiz and a user);
+  filtered by users, 20 a user up to 200 (one user: 43 points).
 
 A page costs what it asks for (`first`), not what it returns, so a read's last page wastes up to
 a page's worth of points, while each page adds only its base: pages of 25 courses and 200
@@ -39,6 +41,10 @@ CERTIFICATES_PER_COURSE = 5
 CERTIFICATES_PER_PAGE = 100
 QUIZ_SUBMISSIONS_PER_PAGE = 200
 USERS_PER_FILTER = 100
+CERTIFICATES_PER_USER = 10
+SUBMISSIONS_PER_USER = 20
+"""Pages of some users' rows ask for this many a user (up to a full page): a page costs what
+it asks for, and a nightly read of a few users would pay for hundreds of rows it never gets."""
 
 PAGE_INFO = "pageInfo { hasNextPage endCursor } totalCount"
 """Where a connection's next page starts, and how many rows it holds (a scalar: free)."""
@@ -103,7 +109,7 @@ def points(base: int, first: int, per_node: int) -> int:
 
 COURSE_CERTIFICATES_COST = points(3, COURSES_PER_PAGE, CERTIFICATES_PER_COURSE + 1)
 MORE_COURSE_CERTIFICATES_COST = points(2, 1, CERTIFICATES_PER_PAGE + 1)
-USER_CERTIFICATES_COST = points(3, CERTIFICATES_PER_PAGE, 2)
+USER_CERTIFICATES_COST = points(3, CERTIFICATES_PER_USER, 2)
 QUIZ_SUBMISSIONS_COST = points(3, QUIZ_SUBMISSIONS_PER_PAGE, 2)
 
 
@@ -250,7 +256,7 @@ def user_certificate_pages(
     query = "UserCertificates"
 
     def fetch(after: str | None) -> ConnectionPage:
-        variables = {"email": email, "after": after, "certificates": CERTIFICATES_PER_PAGE}
+        variables = {"email": email, "after": after, "certificates": CERTIFICATES_PER_USER}
         user = client.query(query, USER_CERTIFICATES, variables, USER_CERTIFICATES_COST).get(
             "userByEmail"
         )
@@ -279,10 +285,14 @@ def quiz_result_pages(
         raise ValueError(f"a filter takes at most {USERS_PER_FILTER} users: use user_batches")
     query = "QuizSubmissions"
     filter_ = {"userIds": [str(user_id) for user_id in user_ids]} if user_ids else None
+    first = QUIZ_SUBMISSIONS_PER_PAGE
+    if user_ids:
+        first = min(first, SUBMISSIONS_PER_USER * len(user_ids))
+    cost = points(3, first, 2)
 
     def fetch(after: str | None) -> ConnectionPage:
-        variables = {"first": QUIZ_SUBMISSIONS_PER_PAGE, "after": after, "filter": filter_}
-        data = client.query(query, QUIZ_SUBMISSIONS, variables, QUIZ_SUBMISSIONS_COST)
+        variables = {"first": first, "after": after, "filter": filter_}
+        data = client.query(query, QUIZ_SUBMISSIONS, variables, cost)
         submissions = _field(_field(data, "site", query), "quizSubmissions", query)
         return _page_of(submissions, _field(submissions, "nodes", query), after, query)
 

@@ -88,7 +88,9 @@ def sync_state_table(metadata: sa.MetaData) -> sa.Table:
 
     Written in the same transaction as the rows each covers, so none ever runs ahead of the
     data: a checkpoint with the page it records, a watermark and a read's start with the merge
-    they summarise. `complete_read_at` came later: a table from before it gains the column
+    they summarise. `activity_mark`: for a table read by following activity, the latest
+    enrollment change its last read covers (`resources.extraction.activity`). `complete_read_at`
+    and `activity_mark` came later: a table from before them gains the columns
     (`WarehouseResource.ensure_tables`).
     """
     return sa.Table(
@@ -99,6 +101,7 @@ def sync_state_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("checkpoint", sa.Text, nullable=True),
         sa.Column("checkpointed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("complete_read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("activity_mark", sa.DateTime(timezone=True), nullable=True),
     )
 
 
