@@ -53,6 +53,12 @@ RETRY_SETTINGS = {
 }
 """How patient and how parallel the client is (setting -> variable, type)."""
 
+FULL_READ_BOUNDS = {
+    "graphql_full_read_max_points": ("THINKIFIC_GRAPHQL_FULL_READ_MAX_POINTS", int),
+    "graphql_full_read_max_minutes": ("THINKIFIC_GRAPHQL_FULL_READ_MAX_MINUTES", float),
+}
+"""How much of a run a full GraphQL read may take before it continues in the next."""
+
 PACING_CHOICES = ("burst", "smooth")
 
 
@@ -88,7 +94,7 @@ def _tuning() -> dict[str, object]:
     """The client settings every site shares, from the environment (names above)."""
     optional: dict[str, object] = {
         name: env_number(variable, kind)
-        for name, (variable, kind) in RETRY_SETTINGS.items()
+        for name, (variable, kind) in (RETRY_SETTINGS | FULL_READ_BOUNDS).items()
         if os.environ.get(variable)
     }
     for name, value in (("rate_limit_headroom", env_headroom()), ("pacing", env_pacing())):

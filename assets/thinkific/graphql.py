@@ -155,7 +155,13 @@ def certificates_and_quiz_results(
                     config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
                 )
                 metadata = read_learning_records(
-                    warehouse, stream, client, full_refresh=full_refresh, log=context.log
+                    warehouse,
+                    stream,
+                    client,
+                    full_refresh=full_refresh,
+                    max_points=thinkific.graphql_full_read_max_points,
+                    max_minutes=thinkific.graphql_full_read_max_minutes,
+                    log=context.log,
                 )
         metadata |= graphql_metadata(client.stats.since(before))
         result = MaterializeResult(asset_key=key, metadata=metadata)

@@ -43,9 +43,18 @@ def latest_enrollment_change(warehouse: WarehouseResource) -> dt.datetime | None
 
 def last_mark(warehouse: WarehouseResource, table: str) -> dt.datetime | None:
     """The mark of the table's last read (None: no read has recorded one)."""
+    return _state(warehouse, table, "activity_mark")
+
+
+def ever_read_completely(warehouse: WarehouseResource, table: str) -> bool:
+    """A complete read of the table has ended: it holds every row, so activity can be followed."""
+    return _state(warehouse, table, "complete_read_at") is not None
+
+
+def _state(warehouse: WarehouseResource, table: str, column: str) -> dt.datetime | None:
     warehouse.ensure_tables(table)
     state = warehouse.sync_state
-    query = sa.select(state.c.activity_mark).where(state.c.table_name == table)
+    query = sa.select(state.c[column]).where(state.c.table_name == table)
     with transaction(warehouse.engine, write=False) as connection:
         return aware(connection.execute(query).scalar_one_or_none())
 

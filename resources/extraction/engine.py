@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,7 +27,7 @@ from resources.crash_points import crash_point
 from resources.extraction.metadata import load_metadata
 from resources.extraction.reads import Page, Read, Records
 from resources.warehouse import WarehouseResource
-from resources.warehouse.snapshot import SnapshotLoader
+from resources.warehouse.snapshot import RESUME_MAX_AGE, SnapshotLoader
 from schemas.tables import TableSpec, records_to_frame
 
 WARM_READS = 16
@@ -70,13 +70,32 @@ def _fingerprint(reads: Sequence[Read]) -> str:
     return hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()[:16]
 
 
+Bound = Callable[[], str | None]
+"""Asked after each staged page that has more after it: why the load should stop there and
+continue in a later run (points or minutes spent, say), or None to go on."""
+
+
+def unbounded() -> str | None:
+    return None
+
+
+class _Stopped(Exception):
+    """The load stopped on its bound; the text says which."""
+
+
 class _Stager:
     """Stages the pages of one load's reads, keeping its `ReadProgress` with each page."""
 
     def __init__(
-        self, load: SnapshotLoader, spec: TableSpec, progress: ReadProgress, checkpoints: bool
+        self,
+        load: SnapshotLoader,
+        spec: TableSpec,
+        progress: ReadProgress,
+        checkpoints: bool,
+        bound: Bound,
     ) -> None:
         self.load, self.spec, self.progress, self.checkpoints = load, spec, progress, checkpoints
+        self.bound = bound
 
     def stage(self, records: Records) -> None:
         checkpoint = asdict(self.progress) if self.checkpoints else None
@@ -100,8 +119,15 @@ class _Stager:
             progress.page, progress.cursor = page.number + 1, page.cursor
             self.stage(page.records)
             crash_point("page_staged", table)
+            if not page.final:
+                self.check_bound()
         progress.finish_listing(progress.listing_rows, read.total_counts_rows)
         self.stage([])
+
+    def check_bound(self) -> None:
+        reason = self.bound()
+        if reason is not None:
+            raise _Stopped(reason)
 
 
 def _note_total(progress: ReadProgress, page: Page, label: str, log: Any) -> None:
@@ -123,19 +149,24 @@ def load(
     *,
     log: Any,
     incremental: bool = False,
+    bound: Bound = unbounded,
+    resume_max_age: dt.timedelta = RESUME_MAX_AGE,
 ) -> dict[str, Any]:
     """Read every read into `table`, resuming an interrupted load of the same reads where they
-    can resume; the load's metadata.
+    can resume (staged less than `resume_max_age` ago); the load's metadata.
 
     A full load (`incremental=False`) is a snapshot: when complete, live rows it did not see
     are marked deleted. An incremental load only upserts. Either advances the table's
     watermark (its highest `updated_at`, where it has one) only when complete.
+
+    A resumable load stops between pages when its `bound` says so, leaving what it staged for
+    the next run to continue: the table is not changed, and the metadata says how far it got.
     """
     started = time.monotonic()
     spec = warehouse.spec(table)
     resumable = all(read.resumable for read in reads)
     fingerprint = _fingerprint(reads)
-    with warehouse.snapshot(table, resumable=resumable) as loader:
+    with warehouse.snapshot(table, resumable, resume_max_age) as loader:
         saved = loader.checkpoint
         resumed = bool(saved and saved.get("fingerprint") == fingerprint)
         if resumed:
@@ -148,12 +179,20 @@ def load(
             if resumable:
                 loader.restart()
             progress = ReadProgress(fingerprint, started_at=dt.datetime.now(dt.UTC).isoformat())
-        stager = _Stager(loader, spec, progress, checkpoints=resumable)
+        stager = _Stager(loader, spec, progress, resumable, bound if resumable else unbounded)
         remaining = reads[progress.listing :]
-        for number, read in enumerate(remaining):
-            for later in remaining[number + 1 : number + 1 + WARM_READS]:
-                later.warm()  # not this one: it may resume at a later page
-            stager.read(read, log)
+        try:
+            for number, read in enumerate(remaining):
+                for later in remaining[number + 1 : number + 1 + WARM_READS]:
+                    later.warm()  # not this one: it may resume at a later page
+                stager.read(read, log)
+                if number + 1 < len(remaining):
+                    stager.check_bound()
+        except _Stopped as stopped:
+            return _stopped_metadata(table, loader, progress, len(reads), str(stopped), log) | {
+                "resumed": resumed,
+                "duration_seconds": time.monotonic() - started,
+            }
         staged = loader.staged_rows()
         complete = not progress.drifted and staged == progress.announced_rows
         if not complete and not progress.drifted:
@@ -175,6 +214,29 @@ def load(
         "resumed": resumed,
         "incremental": incremental,
         **({"watermark": str(warehouse.watermark(table))} if incremental or complete else {}),
+    }
+
+
+def _stopped_metadata(
+    table: str,
+    loader: SnapshotLoader,
+    progress: ReadProgress,
+    reads: int,
+    reason: str,
+    log: Any,
+) -> dict[str, Any]:
+    """What a load that stopped on its bound says: how far it got, in a log line too."""
+    staged = loader.staged_rows()
+    where = f"read {progress.listing + 1} of {reads}, page {progress.page}"
+    log.info(
+        f"{table}: stopped on its bound ({reason}) with {staged} rows staged, before {where}; "
+        "the next run continues there. The table changes when the read ends."
+    )
+    return {
+        "complete_read": False,
+        "stopped_on_bound": reason,
+        "rows_staged": staged,
+        "continues_at": where,
     }
 
 

@@ -1,17 +1,26 @@
 """How a run reads a GraphQL table (certificates, quiz results): in full, or following activity.
 
-- In full (a complete snapshot: rows gone get `deleted_at`): the first read, a full refresh (the
-  weekly reconciliation's run tag, `--full-refresh`), and the runs that follow until a full read
-  that stopped (a crash, a kill, a failure) has resumed and ended.
+- In full (a complete snapshot: rows gone get `deleted_at`): until a complete read has ended,
+  on a full refresh (the weekly reconciliation's run tag, `--full-refresh`), and in the runs
+  that follow a full read that stopped (a crash, a kill, a failure, or its bound) until it ends.
+  A full read may be bounded (points or minutes a run): it stops between pages on its bound and
+  the next run continues it (its staged pages kept up to `FULL_READ_RESUME_MAX_AGE`), so a site
+  too big for one night's budget is read over several; the table changes when the read ends.
 - Following activity (the nightly run otherwise): only the rows of the users whose enrollments
-  changed since the table's last read (`resources.extraction.activity`), upserted; nothing is
-  deleted. A day in which 2% of a site's users progressed costs a few percent of a full read.
+  changed since the mark of the table's last read (`resources.extraction.activity`), upserted;
+  nothing is deleted. A full read's mark is taken when it starts and recorded once it ends or
+  stops on its bound, so what changed while it spanned several runs is read again by the first
+  nightly read after it; a full read resumed after a failure keeps the mark before it (reading
+  a little more again), or, when there is none, takes the mark of the run that resumed it.
 """
 
+import datetime as dt
+import time
 from typing import Any
 
 from resources.extraction.activity import (
     changed_users,
+    ever_read_completely,
     last_mark,
     latest_enrollment_change,
     save_mark,
@@ -22,6 +31,34 @@ from resources.thinkific.graphql import ThinkificGraphQLClient
 from resources.warehouse import WarehouseResource
 from schemas.thinkific.streams import Stream
 
+FULL_READ_RESUME_MAX_AGE = dt.timedelta(days=8)
+"""A full read's staged pages wait this long for the run that continues it: longer than the
+week between two weekly reconciliations, so a bounded read is never thrown away half done."""
+
+
+class SpendingBound:
+    """Why a full read should stop now: this run spent `max_points` GraphQL points or
+    `max_minutes` on it (None: no such bound)."""
+
+    def __init__(
+        self,
+        client: ThinkificGraphQLClient,
+        max_points: int | None,
+        max_minutes: float | None,
+    ) -> None:
+        self._client, self._max_points, self._max_minutes = client, max_points, max_minutes
+        self._points_before = client.stats.points_spent
+        self._started = time.monotonic()
+
+    def __call__(self) -> str | None:
+        points = self._client.stats.points_spent - self._points_before
+        if self._max_points is not None and points >= self._max_points:
+            return f"{points} points spent, bound {self._max_points}"
+        minutes = (time.monotonic() - self._started) / 60
+        if self._max_minutes is not None and minutes >= self._max_minutes:
+            return f"{minutes:.1f} minutes spent, bound {self._max_minutes:g}"
+        return None
+
 
 def read_learning_records(
     warehouse: WarehouseResource,
@@ -29,18 +66,28 @@ def read_learning_records(
     client: ThinkificGraphQLClient,
     *,
     full_refresh: bool,
+    max_points: int | None = None,
+    max_minutes: float | None = None,
     log: Any,
 ) -> dict[str, Any]:
     """Read the stream's table as this run should (see the module); the load's metadata, its
-    `load` saying which read it was."""
+    `load` saying which read it was. `max_points` and `max_minutes` bound a full read's run."""
     table = stream.table
-    mark = latest_enrollment_change(warehouse)
+    continuing = warehouse.has_checkpoint(table)
     since = last_mark(warehouse, table)
-    if full_refresh or since is None or warehouse.has_checkpoint(table):
-        metadata = load(warehouse, table, graphql_reads(stream, client), log=log)
-        if metadata["complete_read"]:
+    mark = latest_enrollment_change(warehouse)
+    if full_refresh or continuing or since is None or not ever_read_completely(warehouse, table):
+        metadata = load(
+            warehouse,
+            table,
+            graphql_reads(stream, client),
+            log=log,
+            bound=SpendingBound(client, max_points, max_minutes),
+            resume_max_age=FULL_READ_RESUME_MAX_AGE,
+        )
+        if not continuing or since is None:
             save_mark(warehouse, table, mark)
-        return metadata | {"load": "complete snapshot"}
+        return metadata | {"load": "full read"}
     users = changed_users(warehouse, stream, since)
     log.info(
         f"{table}: the enrollments of {len(users)} users changed since {since.isoformat()}; "

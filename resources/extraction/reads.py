@@ -22,14 +22,16 @@ Records = list[dict[str, Any]]
 @dataclass(frozen=True)
 class Page:
     """One page of a read: the rows for the table, its number (from 1), the items the source
-    answered on it (`read_rows`, what a resumed read counts from), the total it announced and,
-    for a source paged by cursors, the cursor a resumed read starts after."""
+    answered on it (`read_rows`, what a resumed read counts from), the total it announced,
+    for a source paged by cursors the cursor a resumed read starts after, and whether it is
+    known to be the read's last (`final`)."""
 
     records: Records
     number: int
     read_rows: int
     total_items: int | None = None
     cursor: str | None = None
+    final: bool = False
 
 
 class Read(Protocol):
@@ -164,4 +166,11 @@ class GraphQLRead:
     ) -> Iterator[Page]:
         for number, page in enumerate(self.connection(after), start=first_page):
             records = page.records
-            yield Page(records, number, len(records), page.total_count, page.end_cursor)
+            yield Page(
+                records,
+                number,
+                len(records),
+                page.total_count,
+                page.end_cursor,
+                final=not page.has_next,
+            )

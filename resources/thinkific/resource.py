@@ -84,6 +84,19 @@ class ThinkificResource(ConfigurableResource):
         description="Share of the site's GraphQL cost budget (2,000 points a minute) a run may "
         "spend; the rest is headroom for other clients of the site.",
     )
+    graphql_full_read_max_points: int | None = Field(
+        default=None,
+        ge=1,
+        description="A full GraphQL read (the first, the weekly reconciliation's) stops between "
+        "pages once a run has spent this many points on it, and the next run continues it "
+        "(THINKIFIC_GRAPHQL_FULL_READ_MAX_POINTS); unset: no bound.",
+    )
+    graphql_full_read_max_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="The same bound in minutes (THINKIFIC_GRAPHQL_FULL_READ_MAX_MINUTES); "
+        "unset: no bound.",
+    )
     requests_per_minute: int = Field(
         default=120,
         ge=1,

@@ -42,7 +42,7 @@ from resources.warehouse.engine import (
 )
 from resources.warehouse.merge import LoadResult, rows_of, upsert_rows
 from resources.warehouse.site_identity import SiteIdentity, UsersPage, claim_warehouse
-from resources.warehouse.snapshot import SnapshotLoader
+from resources.warehouse.snapshot import RESUME_MAX_AGE, SnapshotLoader
 from resources.warehouse.table_evolution import add_missing_columns
 from schemas.tables import TableSpec
 from schemas.thinkific import TABLES as THINKIFIC_TABLES
@@ -209,7 +209,12 @@ class WarehouseResource(dg.ConfigurableResource):
         with transaction(self.engine, write=True) as connection:
             return upsert_rows(connection, spec, target, rows)
 
-    def snapshot(self, table_name: str, resumable: bool = False) -> SnapshotLoader:
+    def snapshot(
+        self,
+        table_name: str,
+        resumable: bool = False,
+        resume_max_age: dt.timedelta = RESUME_MAX_AGE,
+    ) -> SnapshotLoader:
         """A loader for one complete snapshot of the table; use it as a context manager:
 
         with warehouse.snapshot("thinkific_users") as loader:
@@ -219,10 +224,16 @@ class WarehouseResource(dg.ConfigurableResource):
 
         A `resumable` loader stages into a table that survives a failure or a crash, with the
         checkpoint given to each `append`; the next resumable loader of the table finds both
-        (`checkpoint`) and can continue, or `restart`.
+        (`checkpoint`) and can continue (unless older than `resume_max_age`), or `restart`.
         """
         spec = self.spec(table_name)
-        return SnapshotLoader(self, spec, self._target(table_name), resumable=resumable)
+        return SnapshotLoader(
+            self,
+            spec,
+            self._target(table_name),
+            resumable=resumable,
+            resume_max_age=resume_max_age,
+        )
 
     def read_frame(
         self, table_name: str, include_deleted: bool = False, decode_arrays: bool = False

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 WATERMARK_COLUMN = "updated_at"
 RESUME_MAX_AGE = dt.timedelta(hours=6)
-"""A checkpoint older than this is not resumed: its staged pages are too stale to merge."""
+"""A checkpoint older than this is not resumed: its staged pages are too stale to merge (unless
+the load says otherwise: a read that spans several runs on purpose)."""
 
 
 def _keep_for_resume(engine: sa.Engine, table: sa.Table) -> None:
@@ -52,12 +53,14 @@ class SnapshotLoader:
         target: sa.Table,
         *,
         resumable: bool = False,
+        resume_max_age: dt.timedelta = RESUME_MAX_AGE,
     ) -> None:
         self._engine = warehouse.engine
         self._spec = spec
         self._target = target
         self._state = warehouse.sync_state
         self._resumable = resumable
+        self._resume_max_age = resume_max_age
         metadata = sa.MetaData(schema=warehouse.schema)
         self._staging = (resume_table if resumable else staging_table)(metadata, spec)
         with transaction(self._engine, write=True) as connection:
@@ -175,7 +178,7 @@ class SnapshotLoader:
         if row is None or row.checkpoint is None:
             return None
         saved_at = aware(row.checkpointed_at)
-        if saved_at is None or dt.datetime.now(dt.UTC) - saved_at > RESUME_MAX_AGE:
+        if saved_at is None or dt.datetime.now(dt.UTC) - saved_at > self._resume_max_age:
             return None
         return json.loads(row.checkpoint)
 

@@ -41,7 +41,7 @@ def test_after_a_day_in_which_two_percent_progressed_the_nightly_read_follows_th
 ):
     sim = start_simulator(**SITE, **ROOMY_BUDGET)
     first, full_points = _sync(sim, warehouse)
-    assert _load(first, QUIZ_RESULTS) == "complete snapshot"
+    assert _load(first, QUIZ_RESULTS) == "full read"
     before = sim.ground_truth()
     progressed = progress(sim.site, PROGRESSED, seed=1)
     truth = sim.ground_truth()
@@ -66,5 +66,5 @@ def test_the_full_refresh_tag_reads_everything_again(start_simulator, sqlite_war
     sim = start_simulator(**SITE, **ROOMY_BUDGET)
     _, full_points = _sync(sim, sqlite_warehouse)
     weekly, points = _sync(sim, sqlite_warehouse, tags={FULL_REFRESH_TAG: "true"})
-    assert _load(weekly, QUIZ_RESULTS) == "complete snapshot"
+    assert _load(weekly, QUIZ_RESULTS) == "full read"
     assert points == full_points
