@@ -127,8 +127,15 @@ def test_no_token_skips_certificates_and_quiz_results_and_succeeds(
 def test_a_refused_token_fails_the_learning_tables_and_loads_the_rest(
     fault_site, synced_warehouse, tmp_path
 ):
+    """A full read, as the weekly reconciliation's: a nightly read of a site where nobody
+    progressed sends no GraphQL query, so it cannot meet the refusal."""
     before = table_contents(synced_warehouse)
-    outcome = _sync(fault_site, synced_warehouse, tmp_path, THINKIFIC_ACCESS_TOKEN="WRONG")
+    env = command_environment(
+        tmp_path / "home",
+        f"sqlite:///{synced_warehouse}",
+        site_environment(fault_site, THINKIFIC_ACCESS_TOKEN="WRONG"),
+    )
+    outcome = run_sync(env, extra_args=["--full-refresh"])
     outcome.assert_clear_failure(BY_NAME["API access token refused"])
     assert outcome.seconds < BOUND_SECONDS
     assert table_contents(synced_warehouse) == before
