@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator import Fault as SimulatedFault
 from simulator import SimulatorServer
 from tests.faults.catalogue import BY_NAME
 from tests.faults.harness import (
@@ -50,6 +51,9 @@ def test_scripts_sync_exits_2_when_a_setting_is_unusable(fault_site, tmp_path):
 @pytest.mark.parametrize("stop", STOPS)
 def test_scripts_sync_exits_130_when_stopped_mid_sync(stop, tmp_path):
     with SimulatorServer(SLOW_SITE, host="127.0.0.1", port=0) as server:
+        # The GraphQL step, the run's last, answers late: the stop lands mid-sync however slowly
+        # a loaded machine delivers it (without this the sync could end first, exit 0).
+        server.faults.add(SimulatedFault(endpoint="graphql", kind="latency", latency_ms=30_000))
         env = _environment(server, tmp_path)
         stopped, seconds, _ = stop_mid_sync(
             [server], env, stop, REQUESTS_BEFORE_THE_SIGNAL, command_line=SCRIPTS_SYNC
