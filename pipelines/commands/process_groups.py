@@ -13,7 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 STOP_TIMEOUT_SECONDS = 6.0
 """How long the groups together may take to shut down after SIGTERM before what is left of them
@@ -26,6 +27,9 @@ KILL_TIMEOUT_SECONDS = 1.0
 """How long killed processes are waited for (one inside a system call may outlive SIGKILL for a
 moment)."""
 POLL_SECONDS = 0.05
+PROC = Path("/proc")
+EXITED_STATES = {"Z", "X"}
+"""Process states (/proc/<pid>/stat) of a process that runs no more: zombie, dead."""
 DISMISSAL = "dismissed"
 """The line that tells the watchdog its supervisor stopped the groups itself."""
 
@@ -51,8 +55,7 @@ def signal_group(group: int, number: signal.Signals) -> None:
 
 def _wait_until_gone(groups: list[int], timeout: float, reap: Callable[[], object]) -> None:
     """Waits until none of the groups is left, so that nothing of them holds a port or a
-    database connection afterwards, or until `timeout` has passed. Orphans are reaped by init,
-    which may take it a second."""
+    database connection afterwards, or until `timeout` has passed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reap()
@@ -62,11 +65,32 @@ def _wait_until_gone(groups: list[int], timeout: float, reap: Callable[[], objec
 
 
 def _exists(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Whether any process of the group still runs. One that has exited but is not yet reaped (a
+    zombie) runs nothing and holds no port, and orphans are reaped by init, which may take it two
+    seconds: counted, they would spend the stop bound waiting on init. Without /proc (not Linux),
+    a zombie counts."""
+    if not PROC.is_dir():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return next(_running_members(group), None) is not None
+
+
+def _running_members(group: int) -> Iterator[int]:
+    """The pids of the group's processes that are neither zombies nor dead, read from /proc."""
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it has just exited
+            continue
+        # The name in parentheses may hold spaces; after it: state, ppid, process group.
+        state, _ppid, pgrp = stat.rpartition(")")[2].split()[:3]
+        if int(pgrp) == group and state not in EXITED_STATES:
+            yield int(entry.name)
 
 
 class Watchdog:

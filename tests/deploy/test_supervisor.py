@@ -139,3 +139,16 @@ def test_a_dismissed_watchdog_leaves_the_groups_alone():
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_group_left_with_only_unreaped_processes_counts_as_stopped():
+    exited = subprocess.Popen(["true"], start_new_session=True)
+    deadline = time.monotonic() + 10
+    while running({exited.pid}) and time.monotonic() < deadline:
+        time.sleep(0.01)  # until it has exited: a zombie until waited for, as orphans until init
+    try:
+        started = time.monotonic()
+        process_groups.stop_groups([exited.pid])
+        assert time.monotonic() - started < 1.0, "the stop waited on a zombie"
+    finally:
+        exited.wait()
