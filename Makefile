@@ -10,7 +10,13 @@ RUN := $(UV) run --frozen
 sync:  ## run the whole Thinkific sync once (the local simulator when no credentials are set; ARGS="--full-refresh")
 	./scripts/sync $(ARGS)
 
-test:  ## the whole test suite, ruff included
+# `dg check defs` first: Dagster's own check that the code location loads and its definitions are
+# valid (a job selecting no asset, a missing resource). It runs in a throwaway Dagster home with
+# telemetry off, as in every Dagster home the project writes (pipelines/commands/local_home.py);
+# without a home it would write usage statistics under ~/.dagster.
+test:  ## the whole test suite: `dg check defs`, then pytest (ruff and import-linter included)
+	@home=$$(mktemp -d) && printf 'telemetry:\n  enabled: false\n' >"$$home/dagster.yaml" && \
+	  DAGSTER_HOME="$$home" $(RUN) dg check defs; status=$$?; rm -rf "$$home"; exit $$status
 	$(RUN) pytest
 
 ui:  ## the Dagster UI on the same setup, with a persistent local DAGSTER_HOME (ARGS: dagster dev flags)
