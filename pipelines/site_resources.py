@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from dagster import EnvVar, InitResourceContext
-from dagster._config.pythonic_config import ConfigurableResourceFactory
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from assets.conventions import SITE_TAG, site_of_run_tags
@@ -59,7 +58,7 @@ def _run_tags(context: InitResourceContext) -> Mapping[str, str]:
     return context.dagster_run.tags if context.dagster_run is not None else {}
 
 
-class SiteThinkificResource(ConfigurableResourceFactory[ThinkificResource]):
+class SiteThinkificResource(ConfigurableResource[ThinkificResource]):
     """Thinkific for the run's site (see module doc)."""
 
     sites_file: str = Field(description=f"The sites file ({SITES_FILE_ENV}).")
@@ -77,7 +76,7 @@ class SiteThinkificResource(ConfigurableResourceFactory[ThinkificResource]):
             thinkific.log_answers_not_taken(context.log)
 
 
-class SiteWarehouseResource(ConfigurableResourceFactory[WarehouseResource]):
+class SiteWarehouseResource(ConfigurableResource[WarehouseResource]):
     """The warehouse's place of the run's site (see module doc); a single-site warehouse left
     from before the sites file is moved to its site first (`adopt_single_site_warehouse`)."""
 

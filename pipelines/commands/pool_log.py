@@ -11,7 +11,7 @@ errors, to stderr).
 import logging
 import sys
 
-from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster import DagsterExecutionInterruptedError
 
 POOL_LOGGER = "sqlalchemy.pool"
 INTERRUPTS = (KeyboardInterrupt, DagsterExecutionInterruptedError)

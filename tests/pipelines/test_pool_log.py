@@ -11,7 +11,7 @@ import pytest
 
 LOG_A_FAILED_CLOSE = """
 import logging, sys
-from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster import DagsterExecutionInterruptedError
 from pipelines.commands.pool_log import quiet_interrupted_closes
 
 errors = {{
