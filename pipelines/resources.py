@@ -1,4 +1,5 @@
-"""The resources of the code location, configured from the environment (names in DESIGN.md).
+"""The resources of the code location, configured from the environment (the variables of the
+README's Configuration table).
 
 Secrets and URLs that may carry a password go through `EnvVar`, so the Dagster UI shows the
 variable's name, never its value.

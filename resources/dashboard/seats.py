@@ -1,12 +1,12 @@
 """Seats: who holds one, usage per team and product, over-allocations, and adopted assignments.
 
-The rule (DESIGN.md, domain rules): seats used by a team in a product = distinct members of
-the team holding an active enrollment (live, not expired, not a free trial) in the product; for
-a bundle, in any of its courses, counted once. Enrollments made before the seats were bought
-count, and a user in two teams uses a seat in each team that bought the product. Available =
-purchased - used. A seat the admin released (unassigned, `dashboard_seat_releases`) is not used
-even while the enrollment lasts; expired purchases and archived teams count nothing. Each is
-one set-based statement over the warehouse.
+The rule (`dashboard_seat_usage` in docs/data-dictionary.md): seats used by a team in a product =
+distinct members of the team holding an active enrollment (live, not expired, not a free trial) in
+the product; for a bundle, in any of its courses, counted once. Enrollments made before the seats
+were bought count, and a user in two teams uses a seat in each team that bought the product.
+Available = purchased - used. A seat the admin released (unassigned, `dashboard_seat_releases`) is
+not used even while the enrollment lasts; expired purchases and archived teams count nothing. Each
+is one set-based statement over the warehouse.
 
 A team keeps its row of a product once every purchase of it has expired: 0 purchased, the seats
 still in use, available below zero, so the over-allocation check still sees them. A member is

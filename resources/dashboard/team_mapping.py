@@ -6,10 +6,10 @@ trips. Only memberships whose source is `group_matching` are derived; the other 
 the admin's and are never touched here.
 
 A member is the Thinkific user its dashboard user is linked to (`thinkific_user_id`), else the
-live Thinkific user with the same normalised email (DESIGN.md: "linked to a Thinkific user id
-when one exists", users unique by email compared case-insensitively): a user imported before
-the Thinkific user appeared, or before the next team mapping linked it, is matched all the same
-(`member_users`).
+live Thinkific user with the same normalised email (`dashboard_users` in docs/data-dictionary.md:
+one user per email, trimmed and lower-cased, linked to the Thinkific user with that email once
+one is found): a user imported before the Thinkific user appeared, or before the next team
+mapping linked it, is matched all the same (`member_users`).
 """
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""The seat rules of DESIGN.md, one test each, on SQLite and PostgreSQL."""
+"""The seat rules of `resources.dashboard.seats` (its module docstring; `dashboard_seat_usage` in
+docs/data-dictionary.md), one test each, on SQLite and PostgreSQL."""
 
 import pandas as pd
 import sqlalchemy as sa
