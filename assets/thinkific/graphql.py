@@ -15,12 +15,14 @@ All come from one step so that one client keeps one cost budget (2,000 points a 
 site): two steps run as two processes could not share it. The step runs after every other
 ready step of the run (`LAST`): a read paced by its points can take minutes, and run first it
 held up every REST read and the Teams tab behind it (the demo site at 2,000 points a minute:
-REST requests spread over 186 s instead of 2). Without
+REST requests spread over 186 s instead of 2). Its full reads still spend points while the REST
+steps run: the run's first Thinkific step starts them (`resources.thinkific.early_reads`), and
+this step reports them when they end. Without
 THINKIFIC_ACCESS_TOKEN the step still succeeds but materialises nothing: each asset gets an
 observation saying why, the run log a warning, and the rest of the sync carries on.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
@@ -28,11 +30,9 @@ from dagster import (
     AssetKey,
     AssetObservation,
     AssetSpec,
-    Config,
     MaterializeResult,
     multi_asset,
 )
-from pydantic import Field
 
 from assets.conventions import (
     NIGHTLY_FRESHNESS,
@@ -43,17 +43,22 @@ from assets.conventions import (
 )
 from assets.failures import with_known_failures
 from assets.thinkific.checks import primary_key_spec, with_primary_key_check
-from assets.thinkific.run_reads import FULL_REFRESH_TAG
+from assets.thinkific.run_reads import (
+    GRAPHQL_OP_NAME,
+    LearningRecordsConfig,
+    graphql_full_refresh,
+    read_graphql_table,
+)
 from resources.extraction.engine import refresh
-from resources.extraction.learning_records import read_learning_records
 from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, graphql_metadata
 from resources.extraction.plan import graphql_reads
 from resources.extraction.site_claim import claim_the_warehouse
 from resources.thinkific import ThinkificResource
-from resources.thinkific.sent import logging_sent_on_failure
+from resources.thinkific.early_reads import EarlyRead
+from resources.thinkific.sent import log_sent, logging_sent_on_failure
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS, stream_of
-from schemas.thinkific.streams import GraphQLConnection, Stream
+from schemas.thinkific.streams import Stream
 
 CERTIFICATES = AssetKey([THINKIFIC_GROUP, "certificates"])
 QUIZ_RESULTS = AssetKey([THINKIFIC_GROUP, "quiz_results"])
@@ -66,34 +71,6 @@ NOT_MATERIALISED_REASON = (
     "→ Code & analytics → API access tokens); set it to sync them. Every other table syncs "
     "without it."
 )
-
-
-class LearningRecordsConfig(Config):
-    """Left empty (the nightly run), each selected table is read in full the first time and
-    then only for the users whose enrollments changed (`resources.extraction.learning_records`)."""
-
-    full_refresh: bool = Field(
-        default=False,
-        description="Read every row and mark rows gone deleted, instead of following the "
-        "enrollments that changed. Also set by the run tag thinkific/full_refresh (the weekly "
-        "reconciliation).",
-    )
-
-    certificate_user_emails: list[str] = Field(
-        default_factory=list,
-        description="Only refresh (upsert) these users' certificates; nothing is deleted.",
-    )
-    quiz_user_ids: list[int] = Field(
-        default_factory=list,
-        description="Only refresh (upsert) these users' quiz results; nothing is deleted.",
-    )
-
-    def users(self, stream: Stream) -> Sequence[Any]:
-        """The users a targeted refresh of the stream names (by its `refresh_by`), if any."""
-        assert isinstance(stream.read, GraphQLConnection)
-        if stream.read.refresh_by == "email":
-            return self.certificate_user_emails
-        return self.quiz_user_ids
 
 
 GRAPHQL_STREAMS = [stream for stream in STREAMS if stream.graphql]
@@ -115,6 +92,7 @@ def _spec(stream: Stream) -> AssetSpec:
 @multi_asset(
     specs=[_spec(stream) for stream in GRAPHQL_STREAMS],
     check_specs=[primary_key_spec(stream.name) for stream in GRAPHQL_STREAMS],
+    name=GRAPHQL_OP_NAME,
     can_subset=True,
     pool=THINKIFIC_STEP_POOL,
     op_tags=LAST,
@@ -139,8 +117,17 @@ def certificates_and_quiz_results(
             )
         return
     client = thinkific.get_graphql_client(context.log)
-    for key in selected:
+    early = thinkific.early_reads
+    if early.log is not None:
+        early.log.target = context.log
+    # Those read early first: the step reads others itself once the early reads have ended.
+    for key in sorted(selected, key=lambda key: not early.started(key.to_user_string())):
         stream = stream_of(key.path[-1])
+        outcome = early.outcome(key.to_user_string())
+        if outcome is not None:
+            result = MaterializeResult(asset_key=key, metadata=_reported(outcome, key, context))
+            yield with_primary_key_check(result, warehouse, stream.name)
+            continue
         users = config.users(stream)
         before = client.stats
         with logging_sent_on_failure(
@@ -151,18 +138,23 @@ def certificates_and_quiz_results(
                 metadata = refresh(warehouse, stream.table, reads)
                 metadata["load"] = f"refresh of {len(users)} users"
             else:
-                full_refresh = (
-                    config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
-                )
-                metadata = read_learning_records(
-                    warehouse,
-                    stream,
-                    client,
-                    full_refresh=full_refresh,
-                    max_points=thinkific.graphql_full_read_max_points,
-                    max_minutes=thinkific.graphql_full_read_max_minutes,
-                    log=context.log,
+                full_refresh = graphql_full_refresh(context, config)
+                metadata = read_graphql_table(
+                    thinkific, warehouse, stream, client, full_refresh, context.log
                 )
         metadata |= graphql_metadata(client.stats.since(before))
         result = MaterializeResult(asset_key=key, metadata=metadata)
         yield with_primary_key_check(result, warehouse, stream.name)
+
+
+def _reported(outcome: EarlyRead, key: AssetKey, context: AssetExecutionContext) -> dict[str, Any]:
+    """The metadata of a read started early (`assets.thinkific.run_reads`), or its error."""
+    if outcome.error is not None:
+        log_sent(context.log, key.to_user_string(), outcome.cost, "sent before the step stopped")
+        raise outcome.error
+    assert outcome.metadata is not None
+    context.log.info(
+        f"{key.to_user_string()}: read beside the run's REST steps, started by its first "
+        f"Thinkific step ({outcome.cost.pages} pages, {outcome.cost.points_spent} points)"
+    )
+    return outcome.metadata | graphql_metadata(outcome.cost) | {"started_early": True}

@@ -9,22 +9,58 @@ with its own checkpoints, metadata and failures.
 """
 
 import threading
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Config
+from pydantic import Field
 
 from resources.extraction.engine import WARM_READS
+from resources.extraction.learning_records import read_learning_records, reads_in_full
 from resources.extraction.plan import parent_ids, per_parent_reads, rest_reads
 from resources.extraction.reads import Read
 from resources.thinkific import ThinkificResource
 from resources.thinkific.client import ThinkificClient
+from resources.thinkific.early_reads import LogRelay
+from resources.thinkific.graphql import ThinkificGraphQLClient
 from resources.thinkific.read_ahead import AnswerHook
 from resources.warehouse import WarehouseResource
 from schemas.thinkific import STREAMS
-from schemas.thinkific.streams import TABLE_PREFIX, PerParent, RestList, Stream
+from schemas.thinkific.streams import TABLE_PREFIX, GraphQLConnection, PerParent, RestList, Stream
 
 FULL_REFRESH_TAG = "thinkific/full_refresh"
 """Run tag that makes every incremental stream read everything (weekly reconciliation sets it)."""
+GRAPHQL_OP_NAME = "certificates_and_quiz_results"
+"""The step that reads every GraphQL stream (`assets.thinkific.graphql`)."""
+
+
+class LearningRecordsConfig(Config):
+    """Left empty (the nightly run), each selected table is read in full the first time and
+    then only for the users whose enrollments changed (`resources.extraction.learning_records`)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Read every row and mark rows gone deleted, instead of following the "
+        "enrollments that changed. Also set by the run tag thinkific/full_refresh (the weekly "
+        "reconciliation).",
+    )
+
+    certificate_user_emails: list[str] = Field(
+        default_factory=list,
+        description="Only refresh (upsert) these users' certificates; nothing is deleted.",
+    )
+    quiz_user_ids: list[int] = Field(
+        default_factory=list,
+        description="Only refresh (upsert) these users' quiz results; nothing is deleted.",
+    )
+
+    def users(self, stream: Stream) -> Sequence[Any]:
+        """The users a targeted refresh of the stream names (by its `refresh_by`), if any."""
+        assert isinstance(stream.read, GraphQLConnection)
+        if stream.read.refresh_by == "email":
+            return self.certificate_user_emails
+        return self.quiz_user_ids
 
 
 def full_refresh_requested(context: AssetExecutionContext, stream: Stream) -> bool:
@@ -59,6 +95,7 @@ def warm_the_run(
     if not _steps_share_this_process(context) or not thinkific.read_ahead.claim_warming():
         return
     selected = {tuple(key.path) for key in context.job_def.asset_layer.executable_asset_keys}
+    _start_graphql_full_reads(context, thinkific, warehouse, selected)
     streams = [
         stream
         for stream in STREAMS
@@ -85,6 +122,60 @@ def warm_the_run(
             each.warm()
         if isinstance(read, RestList):
             listings[stream.name] = reads[0]
+
+
+def _start_graphql_full_reads(
+    context: AssetExecutionContext,
+    thinkific: ThinkificResource,
+    warehouse: WarehouseResource,
+    selected: set[tuple[str, ...]],
+) -> None:
+    """Starts the run's full GraphQL reads (`resources.thinkific.early_reads`), which need
+    nothing from its REST reads, so that the site's points are spent while its requests are:
+    each GraphQL stream the run reads in full, in the order of their names."""
+    if not thinkific.access_token:
+        return
+    op_config = context.run.run_config.get("ops", {}).get(GRAPHQL_OP_NAME, {})
+    config = LearningRecordsConfig(**(op_config.get("config") or {}))
+    full_refresh = graphql_full_refresh(context, config)
+    early = thinkific.early_reads
+    early.log = early.log or LogRelay(context.log)
+    client = thinkific.get_early_graphql_client(early.log)
+    for stream in sorted(STREAMS, key=lambda stream: stream.name):
+        if not stream.graphql or ("thinkific", stream.name) not in selected:
+            continue
+        if config.users(stream) or not reads_in_full(warehouse, stream.table, full_refresh):
+            continue
+        read = partial(
+            read_graphql_table, thinkific, warehouse, stream, client, full_refresh, early.log
+        )
+        early.start(f"thinkific/{stream.name}", read, lambda: client.stats)
+
+
+def graphql_full_refresh(context: AssetExecutionContext, config: LearningRecordsConfig) -> bool:
+    """The GraphQL tables are read in full: the step's config or the run's tag says so."""
+    return config.full_refresh or context.run.tags.get(FULL_REFRESH_TAG) == "true"
+
+
+def read_graphql_table(
+    thinkific: ThinkificResource,
+    warehouse: WarehouseResource,
+    stream: Stream,
+    client: ThinkificGraphQLClient,
+    full_refresh: bool,
+    log: Any,
+) -> dict[str, Any]:
+    """The GraphQL table read in full or following activity, within the site's full-read
+    bounds (`resources.extraction.learning_records`); its load's metadata."""
+    return read_learning_records(
+        warehouse,
+        stream,
+        client,
+        full_refresh=full_refresh,
+        max_points=thinkific.graphql_full_read_max_points,
+        max_minutes=thinkific.graphql_full_read_max_minutes,
+        log=log,
+    )
 
 
 IN_PROCESS_EXECUTORS = {"execute_in_process_executor", "in_process"}

@@ -60,6 +60,17 @@ class SpendingBound:
         return None
 
 
+def reads_in_full(warehouse: WarehouseResource, table: str, full_refresh: bool) -> bool:
+    """Whether this run reads the table in full (see the module), rather than following
+    activity: then it needs nothing from the run's REST reads, and may start before them."""
+    return (
+        full_refresh
+        or warehouse.has_checkpoint(table)
+        or last_mark(warehouse, table) is None
+        or not ever_read_completely(warehouse, table)
+    )
+
+
 def read_learning_records(
     warehouse: WarehouseResource,
     stream: Stream,
@@ -76,7 +87,7 @@ def read_learning_records(
     continuing = warehouse.has_checkpoint(table)
     since = last_mark(warehouse, table)
     mark = latest_enrollment_change(warehouse)
-    if full_refresh or continuing or since is None or not ever_read_completely(warehouse, table):
+    if reads_in_full(warehouse, table, full_refresh):
         metadata = load(
             warehouse,
             table,
@@ -86,7 +97,10 @@ def read_learning_records(
             resume_max_age=FULL_READ_RESUME_MAX_AGE,
         )
         if not continuing or since is None:
-            save_mark(warehouse, table, mark)
+            # A read started before the run's enrollments were read, on a first sync, knew of
+            # none: it takes the mark after them (what changed while both ran waits for the
+            # weekly read).
+            save_mark(warehouse, table, mark or latest_enrollment_change(warehouse))
         return metadata | {"load": "full read"}
     users = changed_users(warehouse, stream, since)
     log.info(

@@ -81,7 +81,8 @@ class _PartialAnswer(_Retryable):
 class ThinkificGraphQLClient:
     """Asks one site's GraphQL API. Create it with `ThinkificResource.get_graphql_client()`.
 
-    `breaker` is shared with the run's REST clients (see `breaker`); `sleep` and
+    `breaker` is shared with the run's REST clients (see `breaker`), `budget` with its other
+    GraphQL clients (the points are the site's, whichever client spends them); `sleep` and
     `clock` (epoch seconds) exist so tests can wait on a simulated clock.
     """
 
@@ -91,6 +92,7 @@ class ThinkificGraphQLClient:
         log: logging.Logger | None = None,
         *,
         breaker: SiteBreaker | None = None,
+        budget: CostBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -100,7 +102,7 @@ class ThinkificGraphQLClient:
         redact_third_party_logs([settings.access_token])
         self._log = RedactingLogger(log or logging.getLogger(__name__), self._redact)
         self._sleep = sleep
-        self._budget = CostBudget(settings.budget_ratio, clock=clock, sleep=sleep)
+        self._budget = budget or CostBudget(settings.budget_ratio, clock=clock, sleep=sleep)
         self._stats = GraphQLStatsRecorder()
         self._retry = retry_policy(
             max_attempts=settings.max_attempts,

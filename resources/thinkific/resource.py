@@ -5,6 +5,7 @@ lives in the client. The error classes are re-exported so assets import from one
 """
 
 import logging
+import time
 from typing import Any
 
 from dagster import ConfigurableResource, InitResourceContext
@@ -12,6 +13,7 @@ from pydantic import Field, PrivateAttr
 
 from resources.thinkific.breaker import SiteBreaker
 from resources.thinkific.client import ClientSettings, ThinkificClient
+from resources.thinkific.early_reads import EarlyReads
 from resources.thinkific.errors import (
     KEY_SETTINGS,
     ThinkificAuthenticationError,
@@ -25,6 +27,7 @@ from resources.thinkific.errors import (
     ThinkificValidationError,
 )
 from resources.thinkific.graphql import GraphQLSettings, ThinkificGraphQLClient
+from resources.thinkific.graphql_budget import CostBudget
 from resources.thinkific.graphql_errors import TOKEN_SETTING
 from resources.thinkific.pages import Page
 from resources.thinkific.rate_limit import (
@@ -153,6 +156,8 @@ class ThinkificResource(ConfigurableResource):
     )
     _breaker: SiteBreaker | None = PrivateAttr(default=None)
     _read_ahead: ReadAhead | None = PrivateAttr(default=None)
+    _early_reads: EarlyReads | None = PrivateAttr(default=None)
+    _graphql_budget: CostBudget | None = PrivateAttr(default=None)
 
     def get_client(
         self, log: logging.Logger | None = None, *, asset: str | None = None
@@ -177,14 +182,20 @@ class ThinkificResource(ConfigurableResource):
         self.log_answers_not_taken(context.log)
 
     def log_answers_not_taken(self, log: Any) -> None:
-        """At the run's end (its steps done, failed or interrupted): ends the read-ahead and
-        logs what the answers it fetched for each asset and no step took cost, so that the
-        run's report counts every request the site received (`resources.thinkific.sent`)."""
-        if self._read_ahead is None:
-            return
-        for asset, cost in self._read_ahead.settle().items():
-            if asset is not None and cost.requests:
-                log_sent(log, asset, cost, "fetched ahead and not read")
+        """At the run's end (its steps done, failed or interrupted): ends the read-ahead and the
+        early GraphQL reads, and logs what the answers fetched ahead that no step took, and the
+        early reads that no step reported, cost each asset, so that the run's report counts
+        every request the site received (`resources.thinkific.sent`)."""
+        if self._early_reads is not None:
+            self._early_reads.stop(wait=False)  # its query on the wire answers meanwhile
+        if self._read_ahead is not None:
+            for asset, cost in self._read_ahead.settle().items():
+                if asset is not None and cost.requests:
+                    log_sent(log, asset, cost, "fetched ahead and not read")
+        if self._early_reads is not None:
+            self._early_reads.stop()
+            for asset, cost in self._early_reads.unreported().items():
+                log_sent(log, asset, cost, "sent by its read started early")
 
     @property
     def read_ahead(self) -> ReadAhead:
@@ -201,8 +212,33 @@ class ThinkificResource(ConfigurableResource):
         return self._breaker
 
     def get_graphql_client(self, log: logging.Logger | None = None) -> ThinkificGraphQLClient:
-        """A GraphQL client (certificates, quiz results); needs `access_token`."""
-        return ThinkificGraphQLClient(self.graphql_settings(), log, breaker=self.breaker)
+        """A GraphQL client (certificates, quiz results); needs `access_token`. The run's
+        GraphQL clients share one cost budget and, with its REST clients, one breaker."""
+        return ThinkificGraphQLClient(
+            self.graphql_settings(), log, breaker=self.breaker, budget=self._shared_budget()
+        )
+
+    def get_early_graphql_client(self, log: logging.Logger | None = None) -> ThinkificGraphQLClient:
+        """The client of the run's early reads (`early_reads`): the run's budget, waits that
+        end when they are stopped, and a breaker of its own, so that a GraphQL failure met
+        early fails the GraphQL step that reports it, not the REST steps running then."""
+        return ThinkificGraphQLClient(
+            self.graphql_settings(), log, budget=self._shared_budget(), sleep=self.early_reads.sleep
+        )
+
+    @property
+    def early_reads(self) -> EarlyReads:
+        """The run's GraphQL reads started early (`resources.thinkific.early_reads`)."""
+        if self._early_reads is None:
+            self._early_reads = EarlyReads()
+        return self._early_reads
+
+    def _shared_budget(self) -> CostBudget:
+        if self._graphql_budget is None:
+            self._graphql_budget = CostBudget(
+                self.graphql_budget_ratio, clock=time.time, sleep=self.early_reads.sleep
+            )
+        return self._graphql_budget
 
     def graphql_settings(self) -> GraphQLSettings:
         if not self.access_token:

@@ -142,3 +142,21 @@ def test_a_partial_answer_that_persists_fails_the_step_and_loads_nothing(
     ]
     assert "quizSubmissions" in failure.step_failure_data.error.message
     pd.testing.assert_frame_equal(sqlite_warehouse.read_frame("thinkific_quiz_results"), before)
+
+
+def test_a_first_sync_spends_graphql_points_while_its_rest_reads_run(start_simulator, warehouse):
+    # 300 ms a request: the users' later pages cannot leave before the first page has answered.
+    sim = start_simulator(users=600, enrollments=400, latency_ms=300, **ROOMY_BUDGET)
+    result = _run(sim, warehouse, users, courses)
+
+    assert result.success
+    log = sim.stats.snapshot()
+    last_rest_arrival = max(request["time"] for request in log["requests"])
+    first_graphql_arrival = min(query["time"] for query in log["graphql"]["queries"])
+    assert first_graphql_arrival < last_rest_arrival
+    truth = sim.ground_truth()
+    for stream in TABLES:
+        _assert_table_equals(warehouse, stream, truth[stream])
+    metadata = [_metadata(result, key) for key in (CERTIFICATES, QUIZ_RESULTS)]
+    assert all(each["started_early"] for each in metadata)
+    assert sum(each["cost_points"] for each in metadata) == log["graphql"]["points"]
