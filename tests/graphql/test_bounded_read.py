@@ -8,7 +8,7 @@ from resources.thinkific.learning_queries import QUIZ_SUBMISSIONS_COST, QUIZ_SUB
 from tests.graphql.helpers import graphql_resource
 from tests.pipelines.ground_truth import assert_tables_equal
 
-SITE = {"users": 50, "groups": 3, "courses": 30, "bundles": 1, "enrollments": 1200}
+SITE = {"users": 50, "groups": 3, "courses": 30, "bundles": 1, "enrollments": 1400}
 BOUND = QUIZ_SUBMISSIONS_COST - 3
 """Points a run may spend on a full read: each run stops after one page of quiz results."""
 

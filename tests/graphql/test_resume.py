@@ -21,7 +21,7 @@ from schemas.thinkific import stream_of
 from tests.graphql.helpers import graphql_client
 from tests.pipelines.ground_truth import assert_tables_equal
 
-RESUMABLE_SITE = {"users": 50, "groups": 3, "courses": 30, "bundles": 1, "enrollments": 1200}
+RESUMABLE_SITE = {"users": 50, "groups": 3, "courses": 30, "bundles": 1, "enrollments": 1400}
 """Tens of users, yet four pages of quiz submissions and two pages of courses."""
 LOG = logging.getLogger(__name__)
 
