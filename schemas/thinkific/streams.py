@@ -40,14 +40,14 @@ from schemas.thinkific.models import (
 TABLE_PREFIX = "thinkific_"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RestList:
     """A paginated REST list endpoint (`/users`), read whole every run."""
 
     path: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Link:
     """Rows that link a parent to each item its read answers: `{parent_column: the parent's
     id, item_column: the item's `item_key` (or the item itself, when the items are ids)}`."""
@@ -57,7 +57,7 @@ class Link:
     item_key: str | None = "id"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FillMissing:
     """A record's array field that may be absent (null): filled with the ids of the items that
     a paginated list at `path` (`{id}`: the record's id) answers."""
@@ -66,7 +66,7 @@ class FillMissing:
     path: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PerParent:
     """One read per live row of the `parent` stream, in id order.
 
@@ -87,7 +87,7 @@ class PerParent:
     fill_missing: FillMissing | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Unpacked:
     """Rows unpacked from the array column `array` of the `source` stream's live rows:
     `{source_column: the row's id, item_column: each element}`. No API call of its own."""
@@ -98,7 +98,7 @@ class Unpacked:
     item_column: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GraphQLConnection:
     """A GraphQL connection read by the named reader (`resources.thinkific.learning_queries`).
 
@@ -113,7 +113,7 @@ class GraphQLConnection:
 Read = RestList | PerParent | Unpacked | GraphQLConnection
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Incremental:
     """An incremental read: rows whose `cursor` column is on or after the day of the table's
     watermark (the highest `cursor` a complete read committed), asked for with the list
@@ -124,7 +124,7 @@ class Incremental:
     query_filter: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Reference:
     """`column` holds ids of the `stream` stream's rows (checked by a warning asset check)."""
 
@@ -132,7 +132,7 @@ class Reference:
     stream: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Stream:
     """One Thinkific stream: asset `thinkific/<name>`, table `thinkific_<name>`."""
 
@@ -173,7 +173,7 @@ def tables_of(streams: tuple[Stream, ...] | list[Stream]) -> dict[str, TableSpec
 
 
 def _refs(*pairs: tuple[str, str]) -> tuple[Reference, ...]:
-    return tuple(Reference(column, stream) for column, stream in pairs)
+    return tuple(Reference(column=column, stream=stream) for column, stream in pairs)
 
 
 USERS_OF = ("user_id", "users")
@@ -182,120 +182,149 @@ COURSES_OF = ("course_id", "courses")
 
 STREAMS: tuple[Stream, ...] = (
     Stream(
-        "users",
-        User,
-        ("id",),
-        RestList("/users"),
-        "Every Thinkific user (no server-side change filter exists, so a full snapshot each run). "
-        "Users missing from a complete snapshot get `deleted_at`.",
-    ),
-    Stream(
-        "groups",
-        Group,
-        ("id",),
-        RestList("/groups"),
-        "Thinkific groups: the units B2B customers map to dashboard teams.",
-    ),
-    Stream(
-        "group_memberships",
-        GroupMembership,
-        ("group_id", "user_id"),
-        PerParent(
-            "groups",
-            "/users",
-            params=(("query[group_id]", "{id}"),),
-            link=Link("group_id", "user_id"),
+        name="users",
+        model=User,
+        primary_key=("id",),
+        read=RestList(path="/users"),
+        description=(
+            "Every Thinkific user (no server-side change filter exists, so a full snapshot each "
+            "run). Users missing from a complete snapshot get `deleted_at`."
         ),
-        "Who is in which Thinkific group: one row per group and user. Thinkific has no membership "
-        "endpoint, so each group's users are paged through `/users?query[group_id]=`.",
+    ),
+    Stream(
+        name="groups",
+        model=Group,
+        primary_key=("id",),
+        read=RestList(path="/groups"),
+        description="Thinkific groups: the units B2B customers map to dashboard teams.",
+    ),
+    Stream(
+        name="group_memberships",
+        model=GroupMembership,
+        primary_key=("group_id", "user_id"),
+        read=PerParent(
+            parent="groups",
+            path="/users",
+            params=(("query[group_id]", "{id}"),),
+            link=Link(parent_column="group_id", item_column="user_id"),
+        ),
+        description=(
+            "Who is in which Thinkific group: one row per group and user. Thinkific has no "
+            "membership endpoint, so each group's users are paged through "
+            "`/users?query[group_id]=`."
+        ),
         references=_refs(USERS_OF, GROUPS_OF),
     ),
     Stream(
-        "group_analysts",
-        GroupAnalyst,
-        ("group_id", "user_id"),
-        PerParent(
-            "groups",
-            "/groups/{id}/analysts",
+        name="group_analysts",
+        model=GroupAnalyst,
+        primary_key=("group_id", "user_id"),
+        read=PerParent(
+            parent="groups",
+            path="/groups/{id}/analysts",
             paginated=False,
             answer_key="group_analysts",
-            link=Link("group_id", "user_id", item_key=None),
+            link=Link(parent_column="group_id", item_column="user_id", item_key=None),
         ),
-        "Which users analyse which Thinkific group (the dashboard's natural team managers).",
+        description=(
+            "Which users analyse which Thinkific group (the dashboard's natural team managers)."
+        ),
         references=_refs(USERS_OF, GROUPS_OF),
     ),
     Stream(
-        "products",
-        Product,
-        ("id",),
-        RestList("/products"),
-        "Thinkific products (courses and bundles for sale), with prices and certificate flags.",
+        name="products",
+        model=Product,
+        primary_key=("id",),
+        read=RestList(path="/products"),
+        description=(
+            "Thinkific products (courses and bundles for sale), with prices and certificate flags."
+        ),
     ),
-    Stream("courses", Course, ("id",), RestList("/courses"), "Thinkific courses."),
     Stream(
-        "bundles",
-        Bundle,
-        ("id",),
-        PerParent(
-            "products",
-            "/bundles/{id}",
+        name="courses",
+        model=Course,
+        primary_key=("id",),
+        read=RestList(path="/courses"),
+        description="Thinkific courses.",
+    ),
+    Stream(
+        name="bundles",
+        model=Bundle,
+        primary_key=("id",),
+        read=PerParent(
+            parent="products",
+            path="/bundles/{id}",
             parent_id="productable_id",
             where=("productable_type", "Bundle"),
             paginated=False,
             # The spec marks course_ids required, yet its own example lacks it: page them.
-            fill_missing=FillMissing("course_ids", "/bundles/{id}/courses"),
+            fill_missing=FillMissing(field="course_ids", path="/bundles/{id}/courses"),
         ),
-        "Thinkific bundles with the ids of the courses each contains. Thinkific has no bundle "
-        "list: bundles are found among the products whose `productable_type` is `Bundle`.",
+        description=(
+            "Thinkific bundles with the ids of the courses each contains. Thinkific has no bundle "
+            "list: bundles are found among the products whose `productable_type` is `Bundle`."
+        ),
     ),
     Stream(
-        "bundle_courses",
-        BundleCourse,
-        ("bundle_id", "course_id"),
-        Unpacked("bundles", "course_ids", "bundle_id", "course_id"),
-        "Which courses each bundle contains: one row per bundle and course, unpacked from "
-        "`thinkific/bundles` (no API call of its own).",
+        name="bundle_courses",
+        model=BundleCourse,
+        primary_key=("bundle_id", "course_id"),
+        read=Unpacked(
+            source="bundles", array="course_ids", source_column="bundle_id", item_column="course_id"
+        ),
+        description=(
+            "Which courses each bundle contains: one row per bundle and course, unpacked from "
+            "`thinkific/bundles` (no API call of its own)."
+        ),
         references=_refs(("bundle_id", "bundles"), COURSES_OF),
     ),
     Stream(
-        "enrollments",
-        Enrollment,
-        ("id",),
-        RestList("/enrollments"),
-        "Every enrollment of every user in every course, with progress, completion and expiry. "
-        "Incremental: a run reads only enrollments updated on or after the day of the watermark "
-        "(the highest committed `updated_at`) and merges them by id; the first run, a "
-        "full-refresh run and the weekly reconciliation read everything and mark vanished "
-        "enrollments deleted.",
-        incremental=Incremental("updated_at", "query[updated_on_or_after]"),
+        name="enrollments",
+        model=Enrollment,
+        primary_key=("id",),
+        read=RestList(path="/enrollments"),
+        description=(
+            "Every enrollment of every user in every course, with progress, completion and expiry. "
+            "Incremental: a run reads only enrollments updated on or after the day of the watermark"
+            " (the highest committed `updated_at`) and merges them by id; the first run, a "
+            "full-refresh run and the weekly reconciliation read everything and mark vanished "
+            "enrollments deleted."
+        ),
+        incremental=Incremental(cursor="updated_at", query_filter="query[updated_on_or_after]"),
         references=_refs(USERS_OF, COURSES_OF),
     ),
     Stream(
-        "orders",
-        Order,
-        ("id",),
-        RestList("/orders"),
-        "Thinkific orders: who bought which product when, and for how much (`amount_dollars`, "
-        "`amount_cents`), with coupon, affiliate referral and status. No change filter exists: "
-        "a full snapshot each run; orders missing from a complete snapshot get `deleted_at`.",
+        name="orders",
+        model=Order,
+        primary_key=("id",),
+        read=RestList(path="/orders"),
+        description=(
+            "Thinkific orders: who bought which product when, and for how much (`amount_dollars`, "
+            "`amount_cents`), with coupon, affiliate referral and status. No change filter exists: "
+            "a full snapshot each run; orders missing from a complete snapshot get `deleted_at`."
+        ),
         references=_refs(USERS_OF, ("product_id", "products")),
     ),
     Stream(
-        "certificates",
-        Certificate,
-        ("id",),
-        GraphQLConnection("certificates", refresh_by="email"),
-        "Every certificate issued on the site, with its user and course, read from "
-        "Thinkific's GraphQL API course by course (no site-wide list exists).",
+        name="certificates",
+        model=Certificate,
+        primary_key=("id",),
+        read=GraphQLConnection(reader="certificates", refresh_by="email"),
+        description=(
+            "Every certificate issued on the site, with its user and course, read from Thinkific's "
+            "GraphQL API course by course (no site-wide list exists)."
+        ),
         references=_refs(USERS_OF, COURSES_OF),
     ),
     Stream(
-        "quiz_results",
-        QuizResult,
-        ("id",),
-        GraphQLConnection("quiz_results", refresh_by="user_id"),
-        "Every quiz submission: attempts, correct and incorrect answers, pass or fail, with "
-        "its quiz and user, from Thinkific's GraphQL API.",
+        name="quiz_results",
+        model=QuizResult,
+        primary_key=("id",),
+        read=GraphQLConnection(reader="quiz_results", refresh_by="user_id"),
+        description=(
+            "Every quiz submission: attempts, correct and incorrect answers, pass or fail, with its"
+            " quiz and user, from Thinkific's GraphQL API."
+        ),
         references=_refs(USERS_OF),
     ),
 )

@@ -26,19 +26,27 @@ class CourseAdministrator(ThinkificModel):
 
 
 DEFINITIONS = Stream(
-    "custom_profile_field_definitions",
-    CustomProfileFieldDefinition,
-    ("id",),
-    RestList("/custom_profile_field_definitions"),
-    "The site's custom profile fields: label, type, whether required.",
+    name="custom_profile_field_definitions",
+    model=CustomProfileFieldDefinition,
+    primary_key=("id",),
+    read=RestList(path="/custom_profile_field_definitions"),
+    description="The site's custom profile fields: label, type, whether required.",
 )
 ADMINISTRATORS = Stream(
-    "course_administrators",
-    CourseAdministrator,
-    ("user_id", "course_id"),
-    Unpacked("users", "administered_course_ids", "user_id", "course_id"),
-    "Which users administer which course, unpacked from `thinkific/users`.",
-    references=(Reference("user_id", "users"), Reference("course_id", "courses")),
+    name="course_administrators",
+    model=CourseAdministrator,
+    primary_key=("user_id", "course_id"),
+    read=Unpacked(
+        source="users",
+        array="administered_course_ids",
+        source_column="user_id",
+        item_column="course_id",
+    ),
+    description="Which users administer which course, unpacked from `thinkific/users`.",
+    references=(
+        Reference(column="user_id", stream="users"),
+        Reference(column="course_id", stream="courses"),
+    ),
 )
 REGISTRY = (*STREAMS, DEFINITIONS, ADMINISTRATORS)
 NEW_KEYS = {

@@ -35,7 +35,9 @@ def test_enrollments_load_incrementally_and_the_other_tables_by_snapshot():
     incremental = {stream.table: stream.incremental for stream in STREAMS if stream.incremental}
 
     assert incremental == {
-        "thinkific_enrollments": Incremental("updated_at", "query[updated_on_or_after]")
+        "thinkific_enrollments": Incremental(
+            cursor="updated_at", query_filter="query[updated_on_or_after]"
+        )
     }
     assert set(TABLES) == {stream.table for stream in STREAMS}
 
