@@ -25,7 +25,7 @@ from typing import Any
 
 from resources.thinkific.graphql_stats import GraphQLStats
 
-STOP_SECONDS = 1.0
+STOP_SECONDS = 0.5
 """The longest `stop` waits for a query on the wire (Thinkific answers in ~300 ms)."""
 
 
