@@ -1,17 +1,12 @@
-"""The HTTP client for Thinkific's REST Admin API: paging, rate limiting, retries, readable errors.
+"""The HTTP client for Thinkific's REST Admin API: paging, pacing, readable errors.
 
-One `requests.Session` per client, safe to share between the threads of a run. What is retried and
-how:
-
-- transient statuses, connection errors and read timeouts: urllib3's `Retry` on the session's
-  adapter (see `retry`);
-- a body that breaks off or is not valid JSON, and connection errors while reading a body: here,
-  with a `Retry` of the same budget, because urllib3 has already handed the response over by then;
-- 429 and the legacy 403 "Rate Limit Exceeded": here, waiting for `RateLimit-Reset` (see
-  `rate_limit`), because urllib3 knows neither that header nor a 403 that means "slow down".
+One `requests.Session` per client, safe to share between the threads of a run. Every request
+goes through the retry loop both APIs share (`retry`); this module sorts a REST answer for it:
+transient statuses, transport errors and broken bodies are retriable (a write only when it cannot
+have been applied), 429 and the legacy 403 "Rate Limit Exceeded" wait for `RateLimit-Reset` (see
+`rate_limit`), anything else is an error at once.
 """
 
-import json
 import logging
 import threading
 import time
@@ -21,18 +16,10 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import Retry
 
 from resources.redaction import RedactingLogger, Redactor, redact_third_party_logs
 from resources.thinkific.breaker import SiteBreaker
-from resources.thinkific.errors import (
-    KEY_SETTINGS,
-    ThinkificError,
-    ThinkificUnavailableError,
-    error_for_response,
-    unavailable_advice,
-)
+from resources.thinkific.errors import KEY_SETTINGS, ThinkificError
 from resources.thinkific.pages import (
     PAGE_PROGRESS,
     Page,
@@ -40,28 +27,24 @@ from resources.thinkific.pages import (
     list_answer,
     whole_number,
 )
-from resources.thinkific.rate_limit import PacingSettings, reset_wait, shared_pacer
+from resources.thinkific.rate_limit import PacingSettings, shared_pacer
 from resources.thinkific.read_ahead import Answer, AnswerHook, Listing, ReadAhead
+from resources.thinkific.rest_answers import Endpoint, sort_answer, still_rate_limited
 from resources.thinkific.retry import (
-    IDEMPOTENT_METHODS,
-    TRANSIENT_STATUSES,
-    RetryHooks,
-    describe_cause,
-    retry_policy,
+    Address,
+    Outcome,
+    Retriable,
+    RetryLoop,
+    RetryPolicy,
+    sort_transport_error,
+    still_failing,
 )
 from resources.thinkific.stats import ClientStats, StatsRecorder
 
 PAGE_SIZE = 250
 """Thinkific's documented maximum `limit`: the fewest requests per stream."""
 
-# Errors that leave a request's outcome unknown but are worth another try. Anything else from
-# requests (an invalid URL, say) is a configuration problem that a retry cannot fix.
-_TRANSIENT_TRANSPORT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+REST_EXAMPLE_URL = "https://api.thinkific.com/api/public/v1"
 
 
 @dataclass(frozen=True)
@@ -75,28 +58,8 @@ class ClientSettings:
     pacing: PacingSettings
     connect_timeout_seconds: float
     timeout_seconds: float
-    max_attempts: int
-    backoff_seconds: float
-    max_backoff_seconds: float
-    max_rate_limit_wait_seconds: float
-    max_rate_limit_retries: int
+    retry: RetryPolicy
     key_settings: str = KEY_SETTINGS
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """What a request is called in logs and errors, like `GET /users`."""
-
-    method: str
-    path: str
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-    @property
-    def repeatable(self) -> bool:
-        """Safe to send again after it may have reached Thinkific."""
-        return self.method in IDEMPOTENT_METHODS
 
 
 class ThinkificClient:
@@ -127,27 +90,17 @@ class ThinkificClient:
         self._redact = Redactor(secrets)
         redact_third_party_logs(secrets)
         self._log = RedactingLogger(log or logging.getLogger(__name__), self._redact)
-        self._sleep = sleep
         self._clock = clock
         self._own_stats = StatsRecorder()
         self._fetching = threading.local()
         self._read_ahead = read_ahead or ReadAhead(settings.pacing.max_in_flight)
         self._asset = asset
         self._pacer = shared_pacer(f"{self._base_url} {settings.subdomain}", settings.pacing)
-        budget = {
-            "max_attempts": settings.max_attempts,
-            "backoff_seconds": settings.backoff_seconds,
-            "max_backoff_seconds": settings.max_backoff_seconds,
-        }
-        # Two policies with one budget: urllib3 applies the observed one inside each request;
-        # `_call` steps through the plain one for the failures urllib3 never sees.
-        self._retry = retry_policy(**budget)
-        self._session = self._new_session(
-            retry_policy(
-                **budget,
-                hooks=RetryHooks(on_retry=self._on_adapter_retry, before_retry=self._before_retry),
-            )
+        self._address = Address(self._base_url, "THINKIFIC_BASE_URL", REST_EXAMPLE_URL)
+        self._retry = RetryLoop(
+            settings.retry, self._log, sleep, self._exhausted, still_rate_limited
         )
+        self._session = self._new_session()
 
     def __repr__(self) -> str:
         return (
@@ -260,19 +213,7 @@ class ThinkificClient:
         """PUT a JSON body (Thinkific answers 204, or 200 with an empty body)."""
         self._call("PUT", path, body=body)
 
-    def _on_adapter_retry(self, method: str, url: str, status: int | None, cause: str) -> None:
-        self._stats.attempt(status)
-        self._note_retry(f"{method} {url}", cause)
-
-    def _note_retry(self, request: str, cause: str) -> None:
-        self._stats.retry()
-        self._log.warning("%s failed (%s); retrying", request, cause)
-
-    def _before_retry(self, backoff_seconds: float) -> None:
-        self._back_off(backoff_seconds)
-        self._throttle()
-
-    def _new_session(self, retry: Retry) -> requests.Session:
+    def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.headers.update(
             {
@@ -282,9 +223,8 @@ class ThinkificClient:
                 "Accept": "application/json",
             }
         )
-        adapter = HTTPAdapter(
-            max_retries=retry, pool_maxsize=self._settings.pacing.max_in_flight, pool_block=True
-        )
+        # No retries by urllib3 (its default): every attempt goes through `RetryLoop`.
+        adapter = HTTPAdapter(pool_maxsize=self._settings.pacing.max_in_flight, pool_block=True)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
@@ -296,47 +236,20 @@ class ThinkificClient:
         endpoint = Endpoint(method, path)
         self._breaker.check(str(endpoint), "rest")
         try:
-            return self._call_with_retries(endpoint, params, body)
+            return self._retry.run(
+                str(endpoint), lambda: self._send(endpoint, params, body), self._stats
+            )
         except ThinkificError as error:
             self._breaker.record(error, "rest")
             raise
 
-    def _call_with_retries(
-        self, endpoint: Endpoint, params: dict[str, Any] | None, body: Any
-    ) -> Any:
-        """Send, retry what deserves it, return the decoded JSON answer."""
-        retry: Retry = self._retry
-        rate_limit_waits = 0
-        while True:
-            self._throttle()
-            outcome = self._send(endpoint, params, body)
-            if isinstance(outcome, requests.RequestException):
-                retry = self._retry_after_transport_error(retry, endpoint, outcome)
-                continue
-            status = outcome.status_code
-            self._stats.attempt(status)
-            if _is_rate_limited(outcome):
-                self._wait_for_reset(endpoint, outcome, rate_limit_waits)
-                rate_limit_waits += 1
-                continue
-            if 200 <= status < 300:
-                try:
-                    return _json_or_none(outcome.content)
-                except ValueError:
-                    broken = ValueError(f"a {status} answer whose body is not valid JSON")
-                retry = self._retry_after_broken_body(retry, endpoint, broken)
-                continue
-            raise self._error_for(endpoint, outcome)
-
-    def _send(
-        self, endpoint: Endpoint, params: dict[str, Any] | None, body: Any
-    ) -> requests.Response | requests.RequestException:
-        # The exception is returned rather than raised so that no error of ours is raised while
-        # it is being handled: its text (URLs, pool details) must not ride along as __context__.
+    def _send(self, endpoint: Endpoint, params: dict[str, Any] | None, body: Any) -> Outcome[Any]:
+        """One attempt, once the site's window has room, sorted for the retry loop."""
+        self._stats.throttled(self._pacer.acquire())
         timeout = (self._settings.connect_timeout_seconds, self._settings.timeout_seconds)
         try:
             with self._pacer.in_flight():
-                return self._session.request(
+                response = self._session.request(
                     endpoint.method,
                     f"{self._base_url}/{endpoint.path.lstrip('/')}",
                     params=params,
@@ -345,129 +258,25 @@ class ThinkificClient:
                     allow_redirects=False,
                 )
         except requests.RequestException as error:
-            return error
-
-    def _retry_after_transport_error(
-        self, retry: Retry, endpoint: Endpoint, error: requests.RequestException
-    ) -> Retry:
-        """Account for a request that got no complete answer; the next `Retry` or an error."""
-        self._stats.attempt(None)
-        given_up = next((arg for arg in error.args if isinstance(arg, MaxRetryError)), None)
-        if given_up is not None:
-            # urllib3 already retried this failure until its budget ran out.
-            raise self._unavailable(endpoint, describe_cause(given_up.reason))
-        if not isinstance(error, _TRANSIENT_TRANSPORT_ERRORS):
-            raise ThinkificError(
-                self._redact(
-                    f"{endpoint} could not be sent ({describe_cause(error)}): check "
-                    "THINKIFIC_BASE_URL, it should look like https://api.thinkific.com/api/public/v1."
-                ),
+            self._stats.attempt(None)
+            return sort_transport_error(
                 str(endpoint),
+                error,
+                repeatable=endpoint.repeatable,
+                address=self._address,
+                redact=self._redact,
             )
-        if not endpoint.repeatable:
-            raise ThinkificUnavailableError(
-                self._redact(
-                    f"{endpoint} lost its connection ({describe_cause(error)}). Not retried "
-                    "automatically because the write may already have been applied: check it on "
-                    "Thinkific before running again."
-                ),
-                str(endpoint),
-            )
-        return self._next_retry(retry, endpoint, error)
-
-    def _retry_after_broken_body(
-        self, retry: Retry, endpoint: Endpoint, error: ValueError
-    ) -> Retry:
-        if not endpoint.repeatable:
-            raise ThinkificUnavailableError(
-                f"{endpoint} succeeded but its answer was unreadable ({error}); not retried "
-                "because that would repeat the write. Check the record on Thinkific.",
-                str(endpoint),
-            )
-        return self._next_retry(retry, endpoint, error)
-
-    def _next_retry(self, retry: Retry, endpoint: Endpoint, error: Exception) -> Retry:
-        """Count one more retry on `retry`'s budget and back off, or give up."""
-        try:
-            retry = retry.increment(endpoint.method, endpoint.path, error=error)
-        except MaxRetryError:
-            raise self._unavailable(endpoint, describe_cause(error)) from None
-        self._note_retry(str(endpoint), describe_cause(error))
-        self._back_off(retry.get_backoff_time())
-        return retry
-
-    def _unavailable(self, endpoint: Endpoint, cause: str) -> ThinkificUnavailableError:
-        advice = unavailable_advice(
-            cause, self._base_url, "THINKIFIC_BASE_URL", "https://api.thinkific.com/api/public/v1"
-        )
-        return ThinkificUnavailableError(
-            self._redact(
-                f"{endpoint} still failing after {self._settings.max_attempts} attempts "
-                f"(last: {cause}). {advice}"
-            ),
-            str(endpoint),
-        )
-
-    def _wait_for_reset(self, endpoint: Endpoint, response: requests.Response, waits: int) -> None:
-        if waits >= self._settings.max_rate_limit_retries:
-            raise ThinkificUnavailableError(
-                f"{endpoint} was still rate limited ({response.status_code}) after {waits} waits "
-                "for RateLimit-Reset. Something else is using this site's request budget: lower "
-                "THINKIFIC_REQUESTS_PER_MINUTE or run when the other client is done.",
-                str(endpoint),
-                response.status_code,
-            )
-        wait = reset_wait(
-            response.headers.get("RateLimit-Reset"),
-            self._clock(),
-            max_wait=self._settings.max_rate_limit_wait_seconds,
-        )
-        self._log.warning(
-            "%s rate limited (%d); waiting %.1f s (RateLimit-Reset read as %s)",
+        self._stats.attempt(response.status_code)
+        return sort_answer(
             endpoint,
-            response.status_code,
-            wait.seconds,
-            wait.reading,
-        )
-        self._stats.rate_limited(wait.seconds)
-        self._stats.retry()
-        self._sleep(wait.seconds)
-
-    def _error_for(self, endpoint: Endpoint, response: requests.Response) -> ThinkificError:
-        status = response.status_code
-        if status in TRANSIENT_STATUSES and endpoint.repeatable:
-            # urllib3 retried this status until its budget ran out.
-            return self._unavailable(endpoint, f"status {status}")
-        return error_for_response(
-            str(endpoint),
-            status,
-            self._redact(_body_text(response)),
-            location=response.headers.get("Location"),
-            write_may_have_applied=not endpoint.repeatable,
+            response,
+            clock=self._clock,
+            max_rate_limit_wait=self._settings.retry.max_rate_limit_wait_seconds,
             key_settings=self._settings.key_settings,
+            redact=self._redact,
         )
 
-    def _throttle(self) -> None:
-        self._stats.throttled(self._pacer.acquire())
-
-    def _back_off(self, seconds: float) -> None:
-        if seconds > 0:
-            self._stats.backed_off(seconds)
-            self._sleep(seconds)
-
-
-def _is_rate_limited(response: requests.Response) -> bool:
-    """429, or the legacy form: 403 with the body "Rate Limit Exceeded"."""
-    if response.status_code == 429:
-        return True
-    return response.status_code == 403 and "rate limit exceeded" in _body_text(response).lower()
-
-
-def _body_text(response: requests.Response) -> str:
-    # Thinkific answers in UTF-8 (JSON, or an HTML error page); decoding directly skips requests'
-    # charset guessing.
-    return response.content.decode("utf-8", errors="replace")
-
-
-def _json_or_none(content: bytes) -> Any:
-    return json.loads(content) if content.strip() else None
+    def _exhausted(self, endpoint: str, last: Retriable) -> ThinkificError:
+        return still_failing(
+            endpoint, last, self._settings.retry.max_attempts, self._address, self._redact
+        )

@@ -51,6 +51,14 @@ class GraphQLStatsRecorder:
             }
             self._current = replace(self._current, **totals)
 
+    def retried(self, backoff_seconds: float) -> None:
+        """A request failed and will be repeated after `backoff_seconds`."""
+        self.add(retries=1, backoff_wait_seconds=backoff_seconds)
+
+    def rate_limited(self, wait_seconds: float) -> None:
+        """A RATE_LIMITED answer, waited out and repeated."""
+        self.add(rate_limited=1, retries=1, rate_limit_wait_seconds=wait_seconds)
+
     def snapshot(self) -> GraphQLStats:
         with self._lock:
             return self._current

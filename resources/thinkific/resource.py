@@ -37,6 +37,7 @@ from resources.thinkific.rate_limit import (
     PacingSettings,
 )
 from resources.thinkific.read_ahead import ReadAhead
+from resources.thinkific.retry import RetryPolicy
 from resources.thinkific.sent import log_sent
 from resources.thinkific.stats import ClientStats
 
@@ -240,6 +241,16 @@ class ThinkificResource(ConfigurableResource):
             )
         return self._graphql_budget
 
+    def retry_policy(self) -> RetryPolicy:
+        """The one retry budget of REST and GraphQL requests alike (see `retry`)."""
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+            max_backoff_seconds=self.max_backoff_seconds,
+            max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
+            max_rate_limit_retries=self.max_rate_limit_retries,
+        )
+
     def graphql_settings(self) -> GraphQLSettings:
         if not self.access_token:
             raise ValueError("GraphQL needs an API access token: set THINKIFIC_ACCESS_TOKEN")
@@ -249,11 +260,7 @@ class ThinkificResource(ConfigurableResource):
             budget_ratio=self.graphql_budget_ratio,
             connect_timeout_seconds=self.connect_timeout_seconds,
             timeout_seconds=self.timeout_seconds,
-            max_attempts=self.max_attempts,
-            backoff_seconds=self.backoff_seconds,
-            max_backoff_seconds=self.max_backoff_seconds,
-            max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
-            max_rate_limit_retries=self.max_rate_limit_retries,
+            retry=self.retry_policy(),
             token_setting=self.token_setting,
         )
 
@@ -268,10 +275,6 @@ class ThinkificResource(ConfigurableResource):
             ),
             connect_timeout_seconds=self.connect_timeout_seconds,
             timeout_seconds=self.timeout_seconds,
-            max_attempts=self.max_attempts,
-            backoff_seconds=self.backoff_seconds,
-            max_backoff_seconds=self.max_backoff_seconds,
-            max_rate_limit_wait_seconds=self.max_rate_limit_wait_seconds,
-            max_rate_limit_retries=self.max_rate_limit_retries,
+            retry=self.retry_policy(),
             key_settings=self.key_settings,
         )

@@ -1,16 +1,30 @@
-"""Which failures the Thinkific client retries, and urllib3's `Retry` set up to retry them.
+"""One retry loop for both of Thinkific's APIs: send, sort the outcome, then return, retry, wait
+or fail.
 
-urllib3's `Retry` (mounted on the session's adapter) handles transient statuses, connection errors
-and read timeouts with capped, jittered exponential backoff. `ObservedRetry` only adds hooks so
-the client can count and log each retry, sleep through an injectable clock and take room in the
-site's window of recent requests before the retried request goes out.
+Why one loop: REST and GraphQL fail the same ways (transient statuses, dropped connections,
+bodies that break off, answers that say "slow down") and one `RetryPolicy` configures both. So a
+client only says how to send a request and how to sort what came back into `Ok`, `Retriable`,
+`RateLimited` or `Fatal`; how many tries, how long to back off, how long and how often to wait
+for a rate limit, and what is counted and logged meanwhile, is decided here, once, the same way
+for both (as the Singer SDK sorts every response into retriable or fatal in one place).
 """
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
-from urllib3.util.retry import Retry
+import requests
+from urllib3.exceptions import MaxRetryError
+
+from resources.redaction import RedactingLogger
+from resources.thinkific.errors import (
+    ThinkificError,
+    ThinkificUnavailableError,
+    unavailable_advice,
+)
+
+T = TypeVar("T")
 
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504, *range(520, 528), 530})
 """Server and Cloudflare-origin statuses that Thinkific answers now and then: worth retrying."""
@@ -19,79 +33,188 @@ IDEMPOTENT_METHODS = frozenset({"GET", "PUT"})
 """Methods safe to repeat once the request may have reached Thinkific. A POST is repeated only
 when it cannot have been applied: connection never established, or a rate-limited answer."""
 
+TRANSIENT_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+"""Errors that leave a request's outcome unknown but are worth another try. Anything else from
+requests (an invalid URL, say) is a configuration problem that a retry cannot fix."""
+
 
 @dataclass(frozen=True)
-class RetryHooks:
-    on_retry: Callable[[str, str, int | None, str], None]
-    """(method, url, status or None, cause): a request failed and will be repeated."""
-    before_retry: Callable[[float], None]
-    """Wait this backoff (and for the rate limit) before the repeated request goes out."""
+class Ok(Generic[T]):
+    """A complete answer."""
+
+    value: T
 
 
-class ObservedRetry(Retry):
-    """urllib3's `Retry`, reporting each retry and backoff through `RetryHooks`."""
+@dataclass(frozen=True)
+class Retriable:
+    """Worth another try after a backoff: a transient status, a transport error, a broken body,
+    or (GraphQL) errors beside partial data, which `partial` marks."""
 
-    hooks: RetryHooks
-
-    def __init__(self, *args: Any, hooks: RetryHooks | None = None, **kwargs: Any) -> None:
-        # `hooks` may be omitted only because urllib3's `new()` rebuilds a Retry from its own
-        # keyword arguments; our `new()` then hands the hooks on.
-        super().__init__(*args, **kwargs)
-        if hooks is not None:
-            self.hooks = hooks
-
-    def new(self, **kwargs: Any) -> "ObservedRetry":
-        retry = super().new(**kwargs)
-        retry.hooks = self.hooks
-        return retry
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: Any = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: Any = None,
-    ) -> "ObservedRetry":
-        # Raises MaxRetryError (or the error itself) when no retry is left: only retries
-        # that will actually happen reach the hook.
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        status = response.status if response is not None else None
-        cause = f"status {status}" if status is not None else describe_cause(error)
-        self.hooks.on_retry(method or "", url or "", status, cause)
-        return retry
-
-    def sleep(self, response: Any = None) -> None:
-        # Retry-After is never sent by Thinkific (respect_retry_after_header is off), so the
-        # only wait is the backoff, handed to the hook to sleep and account for.
-        self.hooks.before_retry(self.get_backoff_time())
+    cause: str
+    """Unredacted: the loop's log and `still_failing` redact it."""
+    partial: bool = False
 
 
-def retry_policy(
+@dataclass(frozen=True)
+class RateLimited:
+    """An answer that says "slow down", and how long it says to wait: `seconds`, read from the
+    `RateLimit-Reset` header or `resetAt` with the policy's `max_rate_limit_wait_seconds` as
+    the cap (which the loop enforces too). `reason` and `note` complete the log line."""
+
+    seconds: float
+    reason: str
+    note: str = ""
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class Fatal:
+    """Never worth repeating: raise `error` as it is."""
+
+    error: ThinkificError
+
+
+Outcome = Ok[T] | Retriable | RateLimited | Fatal
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The budget of one request, the same for REST and GraphQL (see `ThinkificResource`)."""
+
+    max_attempts: int
+    backoff_seconds: float
+    max_backoff_seconds: float
+    max_rate_limit_wait_seconds: float
+    max_rate_limit_retries: int
+
+    def backoff(self, retry: int) -> float:
+        """The wait before the `retry`-th retry: 0, then 2b, 4b, 8b … (b = `backoff_seconds`)
+        plus up to b of random jitter, each wait capped at `max_backoff_seconds`."""
+        if retry <= 1:
+            return 0.0
+        wait = self.backoff_seconds * 2 ** (retry - 1) + random.random() * self.backoff_seconds
+        return max(0.0, min(self.max_backoff_seconds, wait))
+
+
+class Tally(Protocol):
+    """Where a client counts what the loop spent on one request."""
+
+    def retried(self, backoff_seconds: float) -> None: ...
+
+    def rate_limited(self, wait_seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryLoop:
+    """The loop a client runs every request through; the client supplies how it gives up:
+    `exhausted` once `max_attempts` tries failed, `still_rate_limited` once
+    `max_rate_limit_retries` waits did not help."""
+
+    policy: RetryPolicy
+    log: RedactingLogger
+    sleep: Callable[[float], None]
+    exhausted: Callable[[str, Retriable], ThinkificError]
+    still_rate_limited: Callable[[str, RateLimited, int], ThinkificError]
+
+    def run(self, endpoint: str, send: Callable[[], Outcome[T]], tally: Tally) -> T:
+        """Send until an answer is complete or the budget is spent. Errors are raised here,
+        outside any `except`, so no transport error's text (URLs) rides along as context."""
+        failures = waits = 0
+        while True:
+            outcome = send()
+            if isinstance(outcome, Ok):
+                return outcome.value
+            if isinstance(outcome, Fatal):
+                raise outcome.error
+            if isinstance(outcome, RateLimited):
+                if waits >= self.policy.max_rate_limit_retries:
+                    raise self.still_rate_limited(endpoint, outcome, waits)
+                waits += 1
+                wait = min(outcome.seconds, self.policy.max_rate_limit_wait_seconds)
+                self.log.warning(
+                    "%s rate limited (%s); waiting %.1f s%s",
+                    endpoint,
+                    outcome.reason,
+                    wait,
+                    outcome.note,
+                )
+                tally.rate_limited(wait)
+                self.sleep(wait)
+                continue
+            failures += 1
+            if failures >= self.policy.max_attempts:
+                raise self.exhausted(endpoint, outcome)
+            backoff = self.policy.backoff(failures)
+            self.log.warning("%s failed (%s); retrying", endpoint, outcome.cause)
+            tally.retried(backoff)
+            if backoff > 0:
+                self.sleep(backoff)
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a client's requests go, and the setting (with an example) that says so."""
+
+    url: str
+    setting: str
+    example: str
+
+
+def sort_transport_error(
+    endpoint: str,
+    error: requests.RequestException,
     *,
-    max_attempts: int,
-    backoff_seconds: float,
-    max_backoff_seconds: float,
-    hooks: RetryHooks | None = None,
-) -> Retry:
-    """At most `max_attempts` tries; backoff 0, 2b, 4b, 8b … (b = `backoff_seconds`) plus up to b
-    of random jitter, each wait capped at `max_backoff_seconds`.
+    repeatable: bool,
+    address: Address,
+    redact: Callable[[str], str],
+) -> Retriable | Fatal:
+    """A request that got no complete answer: retriable unless a retry cannot help, or (not
+    `repeatable`) it may have been applied already."""
+    unsent = next((arg for arg in error.args if isinstance(arg, MaxRetryError)), None)
+    if unsent is not None:
+        # urllib3 (told never to retry) gave up before the request went out: safe to repeat.
+        return Retriable(describe_cause(unsent.reason))
+    cause = describe_cause(error)
+    if not isinstance(error, TRANSIENT_TRANSPORT_ERRORS):
+        return Fatal(
+            ThinkificError(
+                redact(
+                    f"{endpoint} could not be sent ({cause}): check {address.setting}, it "
+                    f"should look like {address.example}."
+                ),
+                endpoint,
+            )
+        )
+    if not repeatable:
+        return Fatal(
+            ThinkificUnavailableError(
+                redact(
+                    f"{endpoint} lost its connection ({cause}). Not retried automatically "
+                    "because the write may already have been applied: check it on Thinkific "
+                    "before running again."
+                ),
+                endpoint,
+            )
+        )
+    return Retriable(cause)
 
-    With `hooks` (for the session's adapter) every retry and backoff is reported through them;
-    without, the caller calls `increment` and sleeps `get_backoff_time()` itself.
-    """
-    settings: dict[str, Any] = {
-        "total": max_attempts - 1,
-        "allowed_methods": IDEMPOTENT_METHODS,
-        "status_forcelist": TRANSIENT_STATUSES,
-        "backoff_factor": backoff_seconds,
-        "backoff_jitter": backoff_seconds,
-        "backoff_max": max_backoff_seconds,
-        "raise_on_status": False,
-        "respect_retry_after_header": False,
-    }
-    return ObservedRetry(hooks=hooks, **settings) if hooks else Retry(**settings)
+
+def still_failing(
+    endpoint: str, last: Retriable, attempts: int, address: Address, redact: Callable[[str], str]
+) -> ThinkificUnavailableError:
+    """The error once every attempt failed, with advice that depends on how."""
+    advice = unavailable_advice(last.cause, address.url, address.setting, address.example)
+    return ThinkificUnavailableError(
+        redact(
+            f"{endpoint} still failing after {attempts} attempts (last: {last.cause}). {advice}"
+        ),
+        endpoint,
+    )
 
 
 def describe_cause(error: BaseException | None) -> str:

@@ -48,25 +48,23 @@ class StatsRecorder:
                 self._statuses[status] += 1
             self._add(requests=1, connection_errors=int(status is None))
 
-    def retry(self) -> None:
+    def retried(self, backoff_seconds: float) -> None:
+        """A request failed and will be repeated after `backoff_seconds`."""
         with self._lock:
-            self._add(retries=1)
+            self._add(retries=1, backoff_wait_seconds=backoff_seconds)
 
     def page(self) -> None:
         with self._lock:
             self._add(pages=1)
 
     def rate_limited(self, wait_seconds: float) -> None:
+        """A rate-limited answer, waited out and repeated."""
         with self._lock:
-            self._add(rate_limited=1, rate_limit_wait_seconds=wait_seconds)
+            self._add(rate_limited=1, retries=1, rate_limit_wait_seconds=wait_seconds)
 
     def throttled(self, wait_seconds: float) -> None:
         with self._lock:
             self._add(throttle_wait_seconds=wait_seconds)
-
-    def backed_off(self, wait_seconds: float) -> None:
-        with self._lock:
-            self._add(backoff_wait_seconds=wait_seconds)
 
     def add(self, cost: ClientStats) -> None:
         """Counts what another recorder recorded (a request fetched ahead, taken by this one)."""
