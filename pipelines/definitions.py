@@ -24,6 +24,7 @@ from pipelines.jobs.schedules import (
     thinkific_sync_job,
     weekly_thinkific_reconciliation,
 )
+from pipelines.jobs.site_warehouses import prepare_site_warehouses
 from pipelines.jobs.teams import team_jobs
 from pipelines.jobs.tools import tools_jobs
 from pipelines.jobs.webhook_events import apply_webhook_events
@@ -48,8 +49,9 @@ def _single_site() -> Definitions:
 def _every_site(sites: tuple[Site, ...], sites_file: str) -> Definitions:
     """Every site a partition (`assets.conventions.SITE_PARTITIONS`), each run's resources its
     site's (`pipelines.site_resources`); schedules and the sensors of seat expiries, import
-    notices and webhook events per site."""
+    notices and webhook events per site; the one-off job that prepares the sites' warehouse."""
     return Definitions(
+        jobs=[prepare_site_warehouses],
         schedules=site_schedules(sites),
         sensors=[
             seat_expiries_of_sites(sites),

@@ -7,7 +7,9 @@ no site (team actions and the Import Users cards have none, an upload's is its f
 factories build that site's `ThinkificResource` (the key and token read from the variables the
 sites file names, the site's limit) and `WarehouseResource` (the site's schema or file,
 `resources.warehouse.sites`). Their own configuration, which the UI shows, is the sites file's
-path and the warehouse's URL variable: no key, no token.
+path and the warehouse's URL variable: no key, no token. Building them writes nothing: moving a
+single-site warehouse to its site and the cross-site views are the commands' and the one-off
+job's (`pipelines.commands.site_entry.prepare_sites_warehouse`).
 """
 
 import os
@@ -19,17 +21,12 @@ from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from assets.conventions import SITE_TAG, site_of_run_tags
-from pipelines.commands.site_entry import SUBDOMAIN_ENV, adopt_single_site_warehouse_if_any
 from pipelines.resources import site_thinkific_resource
 from resources.sites import SITES_FILE_ENV, Site, SitesFileError, load_sites
 from resources.thinkific import ThinkificResource
 from resources.warehouse import WarehouseResource
-from resources.warehouse.engine import WAREHOUSE_URL_ENV, WarehouseError, default_warehouse_url
-from resources.warehouse.sites import (
-    WAREHOUSE_SCHEMA_ENV,
-    refresh_cross_site_views,
-    site_location,
-)
+from resources.warehouse.engine import WAREHOUSE_URL_ENV, default_warehouse_url
+from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV, site_location
 
 
 def site_of_run(tags: Mapping[str, str], sites: tuple[Site, ...]) -> Site:
@@ -77,8 +74,7 @@ class SiteThinkificResource(ConfigurableResource[ThinkificResource]):
 
 
 class SiteWarehouseResource(ConfigurableResource[WarehouseResource]):
-    """The warehouse's place of the run's site (see module doc); a single-site warehouse left
-    from before the sites file is moved to its site first (`adopt_single_site_warehouse`)."""
+    """The warehouse's place of the run's site (see module doc)."""
 
     sites_file: str = Field(description=f"The sites file ({SITES_FILE_ENV}).")
     url: str = Field(description=f"The warehouse's URL ({WAREHOUSE_URL_ENV}).")
@@ -88,23 +84,15 @@ class SiteWarehouseResource(ConfigurableResource[WarehouseResource]):
     def create_resource(self, context: InitResourceContext) -> WarehouseResource:
         sites = _sites_of(self.sites_file)
         site = site_of_run(_run_tags(context), sites)
-        previous_subdomain = os.environ.get(SUBDOMAIN_ENV)
-        adopt_single_site_warehouse_if_any(sites, previous_subdomain, self.url, self.schema_name)
         url, schema = site_location(self.url, self.schema_name, site.name)
         warehouse = WarehouseResource(url=url, schema_name=schema)
         self._made.append(warehouse)
         return warehouse
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """Closes the run's connections, and refreshes the cross-site views (PostgreSQL): the
-        run may have made a site's first tables or added a column."""
+        """Closes the run's connections."""
         for warehouse in self._made:
             warehouse.dispose()
-        names = [site.name for site in _sites_of(self.sites_file)]
-        try:
-            refresh_cross_site_views(self.url, self.schema_name, names)
-        except WarehouseError as error:
-            context.log.warning(f"the cross-site views were not refreshed: {error}")
 
 
 def site_resources(sites_file: str) -> dict[str, object]:

@@ -1,9 +1,9 @@
 """How a warehouse table is described, and how raw API records become a validated frame of it.
 
 A table is a pandera `DataFrameModel` (column names, pandas types, nullability, checks) plus a
-`TableSpec` (name, primary key, soft deletes, indexes). Each column's description (what its value
-means, for the data dictionary) and how it is read from an API record are declared next to it,
-as Field arguments set by the helpers below:
+`TableSpec` (name, primary key, soft deletes, indexes: `IndexSpec`). Each column's description
+(what its value means, for the data dictionary) and how it is read from an API record are
+declared next to it, as Field arguments set by the helpers below:
 
 - `json_array()`: an array (or array of objects) stored as JSON text; a null array becomes "[]".
 - `READ_FROM`: other keys, or dotted paths into nested objects, read when the field's own key is
@@ -126,6 +126,28 @@ SOFT_DELETE_COLUMN = ColumnSpec(
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """An index of a table besides its key, declared with the table (`TableSpec.indexes`) when
+    a plain tuple of column names does not say enough.
+
+    `columns`: what is indexed, in order; a column also named in `normalised` is indexed as its
+    normalised value (trimmed and lower-cased, as `schemas.dashboard.normalised`: an expression
+    index). `where_not_null`: a partial index of the rows where that column is not null.
+    `dialects`: made only on these databases (`sqlite`, `postgresql`); on every one when empty.
+    `name`: `ix_<table>_<columns>` unless given.
+    """
+
+    columns: tuple[str, ...]
+    name: str | None = None
+    normalised: tuple[str, ...] = ()
+    where_not_null: str | None = None
+    dialects: tuple[str, ...] = ()
+
+    def name_in(self, table: str) -> str:
+        return self.name or f"ix_{table}_{'_'.join(self.columns)}"
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A warehouse table: its model (the columns), primary key, and what the DDL adds.
 
@@ -133,8 +155,10 @@ class TableSpec:
     missing from a complete snapshot and cleared when they come back (the Thinkific tables);
     without it rows are really deleted (the dashboard's). `numbered_by`: a leading column
     numbering the rows (an append-only log's order), which becomes the primary key while the
-    spec's key stays unique. `indexes`: the column tuples to index besides the key, each named
-    `ix_<table>_<columns>`. `resources.warehouse.ddl.define_table` makes all of them.
+    spec's key stays unique. `indexes`: what to index besides the key, each a tuple of column
+    names (named `ix_<table>_<columns>`) or an `IndexSpec` (an expression, a partial or a
+    dialect's own index). `resources.warehouse.ddl.define_table` defines all of them, and
+    `resources.warehouse.migrate` creates them with the table.
     """
 
     name: str
@@ -142,7 +166,15 @@ class TableSpec:
     primary_key: tuple[str, ...]
     soft_delete: bool = True
     numbered_by: ColumnSpec | None = None
-    indexes: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple["tuple[str, ...] | IndexSpec", ...] = ()
+
+    @property
+    def index_specs(self) -> tuple[IndexSpec, ...]:
+        """Every index of `indexes` as an `IndexSpec`."""
+        return tuple(
+            index if isinstance(index, IndexSpec) else IndexSpec(tuple(index))
+            for index in self.indexes
+        )
 
     @cached_property
     def columns(self) -> tuple[ColumnSpec, ...]:

@@ -35,9 +35,11 @@ from pipelines.commands.deploy_settings import (
     prepare_home,
 )
 from pipelines.commands.local_home import PROJECT_ROOT
+from pipelines.commands.site_entry import prepare_sites_warehouse_from_env
 from pipelines.commands.supervisor import ChildExited, Supervisor
 from pipelines.resources import SettingError, validate_settings
-from resources.warehouse.engine import WAREHOUSE_URL_ENV
+from resources.sites import SitesFileError
+from resources.warehouse.engine import WAREHOUSE_URL_ENV, WarehouseError
 
 CODE_LOCATION_MODULE = "pipelines.definitions"
 STARTUP_TIMEOUT_SECONDS = 120.0
@@ -136,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Deploying on {site.description}", flush=True)
         try:
             _prepare_databases()
+            moved = prepare_sites_warehouse_from_env()
+            if moved:
+                print(moved, flush=True)
             _serve(addresses)
         except KeyboardInterrupt:
             print("Deployment stopped", flush=True)
@@ -143,3 +148,6 @@ def main(argv: list[str] | None = None) -> int:
         except ChildExited as exited:
             print(f"Deployment stopped: {exited}", file=sys.stderr, flush=True)
             return exited.returncode or 1
+        except (SitesFileError, WarehouseError) as error:
+            print(f"Not started: {error}", file=sys.stderr, flush=True)
+            return 2

@@ -1,12 +1,20 @@
 """Choosing sites of the sites file: a site by name, and which site a single-site warehouse
-left from before the file belongs to (it is moved to that site's place on first start)."""
+left from before the file belongs to (it is moved to that site's place on first start); and
+preparing a deployment's warehouse for its sites (`prepare_sites_warehouse`)."""
 
+import os
 from collections.abc import Sequence
 
 from pipelines.resources import REAL_THINKIFIC_BASE_URL
-from resources.sites import Site, SitesFileError
+from resources.sites import Site, SitesFileError, sites_from_env
+from resources.warehouse.engine import warehouse_url_from_env
+from resources.warehouse.migrate import (
+    adopt_single_site_warehouse,
+    create_site_schemas,
+    refresh_cross_site_views,
+)
 from resources.warehouse.site_identity import SiteIdentity, recorded_site_at
-from resources.warehouse.sites import adopt_single_site_warehouse, single_site_tables
+from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV, single_site_tables
 
 SUBDOMAIN_ENV = "THINKIFIC_SUBDOMAIN"
 """The single-site setting that, kept beside a sites file, says whose a single-site warehouse is."""
@@ -55,6 +63,38 @@ def adopt_single_site_warehouse_if_any(
     _refuse_another_sites_warehouse(owner, base_url, base_schema)
     moved = adopt_single_site_warehouse(base_url, base_schema, owner.name)
     return (owner, moved) if moved else None
+
+
+def prepare_sites_warehouse(
+    sites: Sequence[Site], previous: str | None, base_url: str, base_schema: str | None
+) -> tuple[Site, list[str]] | None:
+    """What a deployment with a sites file does before its runs (the UI and deployment commands
+    at start, the one-off job `prepare_site_warehouses`): a single-site warehouse moved to its
+    site (`adopt_single_site_warehouse_if_any`, whose result this returns), every site's tables
+    created, and the cross-site views made over them."""
+    adopted = adopt_single_site_warehouse_if_any(sites, previous, base_url, base_schema)
+    names = [site.name for site in sites]
+    create_site_schemas(base_url, base_schema, names)
+    refresh_cross_site_views(base_url, base_schema, names)
+    return adopted
+
+
+def prepare_sites_warehouse_from_env() -> str | None:
+    """`prepare_sites_warehouse` for the sites file and warehouse the environment names, if it
+    names a sites file; the line that says a single-site warehouse was moved, if one was."""
+    sites = sites_from_env()
+    if not sites:
+        return None
+    adopted = prepare_sites_warehouse(
+        sites,
+        os.environ.get(SUBDOMAIN_ENV),
+        warehouse_url_from_env(),
+        os.environ.get(WAREHOUSE_SCHEMA_ENV),
+    )
+    if adopted is None:
+        return None
+    owner, moved = adopted
+    return f"Moved the single-site warehouse ({len(moved)} tables) to site '{owner.name}'."
 
 
 def _refuse_another_sites_warehouse(owner: Site, base_url: str, base_schema: str | None) -> None:

@@ -64,6 +64,7 @@ from resources.sites import (
     sites_from_env,
 )
 from resources.warehouse.engine import WarehouseError, warehouse_url_from_env
+from resources.warehouse.migrate import refresh_cross_site_views
 from resources.warehouse.site_identity import WarehouseSiteMismatch
 from resources.warehouse.sites import WAREHOUSE_SCHEMA_ENV
 
@@ -215,6 +216,20 @@ def _choose_sites(args: argparse.Namespace, out: Console, err: Console) -> int |
     return chosen[0]
 
 
+def _refresh_cross_site_views(err: Console) -> None:
+    """After a site's run, the views over every site's tables (PostgreSQL): the run may have
+    made the site's first tables."""
+    sites = sites_from_env() or ()
+    try:
+        refresh_cross_site_views(
+            warehouse_url_from_env(),
+            os.environ.get(WAREHOUSE_SCHEMA_ENV),
+            [site.name for site in sites],
+        )
+    except WarehouseError as error:
+        say(err, f"The cross-site views were not refreshed: {error}", style="yellow")
+
+
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
     if not args.verbose:
@@ -265,7 +280,10 @@ def main(argv: Sequence[str]) -> int:
                 # groups, and uv forwards it again) must not cut the summary short.
                 for stopping in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(stopping, signal.SIG_IGN)
-            return _print_outcome(out, err, report, result, time.monotonic() - started)
+            status = _print_outcome(out, err, report, result, time.monotonic() - started)
+            if chosen is not None:
+                _refresh_cross_site_views(err)
+            return status
     except SettingError as error:
         say(err, f"Not started: {error}.")
         return EXIT_SETTINGS

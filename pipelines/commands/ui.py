@@ -19,8 +19,11 @@ import sys
 
 from pipelines.commands.demo_site import thinkific_site
 from pipelines.commands.local_home import PROJECT_ROOT, ensure_dagster_home
+from pipelines.commands.site_entry import prepare_sites_warehouse_from_env
 from pipelines.commands.supervisor import ChildExited, Supervisor
 from pipelines.resources import SettingError, validate_settings
+from resources.sites import SitesFileError
+from resources.warehouse.engine import WarehouseError
 
 
 def main(extra_args: list[str]) -> int:
@@ -30,6 +33,13 @@ def main(extra_args: list[str]) -> int:
     except SettingError as error:
         print(f"Not started: {error}.", file=sys.stderr)
         return 2
+    try:
+        moved = prepare_sites_warehouse_from_env()
+    except (SitesFileError, WarehouseError) as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 2
+    if moved:
+        print(moved, flush=True)
     with thinkific_site() as site:
         for notice in site.notices:
             print(notice, file=sys.stderr, flush=True)

@@ -1,28 +1,17 @@
-"""The dashboard's tables in the warehouse database: DDL, transactions, and the admin's writes.
+"""The dashboard's tables in the warehouse database: their transactions, and the admin's writes.
 
 Tables are derived from the pandera models in `schemas.dashboard` as `resources.warehouse.resource`
 derives the Thinkific ones (one column per model field, the spec's primary key), on the same
 engine and in the same PostgreSQL schema, so dashboard SQL joins `thinkific_*` tables directly.
 The warehouse's own helpers (`table`, `ensure_tables`) only know the Thinkific registry and add
 `deleted_at`, which the dashboard's tables do not have: they are used here for the Thinkific
-tables only.
+tables only. The tables, and their indexes (the dashboard's own, and those on the Thinkific
+tables it reads, declared with them in `schemas.thinkific.streams`), are created by
+`resources.warehouse.migrate`, before the store first uses them.
 
 Write transactions ask the warehouse engine's begin hook for `BEGIN IMMEDIATE` on SQLite, so
 the write lock is taken (waiting on the busy timeout) before anything is read: a transaction
 that read first could not upgrade while another writer holds the lock.
-
-On SQLite one index is added to a Thinkific table, `thinkific_enrollments (user_id, course_id)`:
-without hash joins, seat usage would otherwise scan every enrollment (1M enrollments: 17 s
-without it, under 4 s with it; benchmarks/bench_seat_usage.py). PostgreSQL hash-joins faster
-without it (1.7 s against 3.9 s), so it is not created there.
-
-On both, `thinkific_users` gets an index of its normalised email and id, the expression and
-the highest id `resources.dashboard.team_mapping.thinkific_id_by_email` looks up: a member whose
-dashboard user is not linked is matched by email, one index search each (the id in it gives
-an email's highest id from the index alone). And `thinkific_enrollments` gets a partial index of
-its expiry dates (the few enrollments that have one): what expired since the last calculation,
-and the next expiry the `seat_expiries` sensor looks for each minute, are then a range of it
-(1.5 s scanning 1M enrollments otherwise, for every recalculation).
 
 The derivations (team mapping, seat usage, overview), imports and enrollment claims live in
 `resources.dashboard` modules that take a `DashboardStore`.
@@ -35,17 +24,15 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateIndex, CreateSchema, CreateTable
 
-from resources.dashboard.sql import normalised as normalised_sql
 from resources.dashboard.sql import upsert
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import define_table
 
 # The option is the warehouse's own name for its write transactions; imported rather than
 # spelled again so that a rename breaks loudly here.
-from resources.warehouse.engine import WRITE_OPTION, serialise_ddl
-from resources.warehouse.table_evolution import add_missing_columns
+from resources.warehouse.engine import WRITE_OPTION
+from resources.warehouse.migrate import ensure_tables
 from schemas.dashboard import DASHBOARD_TABLES, normalised
 from schemas.tables import records_to_frame
 
@@ -90,44 +77,13 @@ class DashboardStore:
         return self._warehouse.table(name)
 
     def ensure_tables(self) -> None:
-        """Creates the dashboard tables, their indexes and the Thinkific tables they read."""
+        """Creates the dashboard tables and the Thinkific tables they read, with their indexes,
+        where missing (`resources.warehouse.migrate`)."""
         if self._ensured:
             return
         self._warehouse.ensure_tables(*THINKIFIC_INPUTS)
-        enrollments = self._warehouse.table("thinkific_enrollments")
-        by_user = sa.Index(
-            "ix_thinkific_enrollments_user_course",
-            enrollments.c.user_id,
-            enrollments.c.course_id,
-            _table=enrollments,
-        )
-        expiring = sa.Index(
-            "ix_thinkific_enrollments_expiry_date",
-            enrollments.c.expiry_date,
-            _table=enrollments,
-            sqlite_where=enrollments.c.expiry_date.is_not(None),
-            postgresql_where=enrollments.c.expiry_date.is_not(None),
-        )
-        thinkific_users = self._warehouse.table("thinkific_users")
-        by_email = sa.Index(
-            "ix_thinkific_users_normalised_email",
-            normalised_sql(thinkific_users.c.email),
-            thinkific_users.c.id,
-            _table=thinkific_users,
-        )
-        with self.engine.begin() as connection:
-            serialise_ddl(connection)
-            if self.schema:
-                connection.execute(CreateSchema(self.schema, if_not_exists=True))
-            for table in self._tables.values():
-                connection.execute(CreateTable(table, if_not_exists=True))
-                add_missing_columns(connection, table)
-                for index in table.indexes:
-                    connection.execute(CreateIndex(index, if_not_exists=True))
-            if self.dialect == "sqlite":
-                connection.execute(CreateIndex(by_user, if_not_exists=True))
-            connection.execute(CreateIndex(by_email, if_not_exists=True))
-            connection.execute(CreateIndex(expiring, if_not_exists=True))
+        tables = list(self._tables.values())
+        ensure_tables(self.engine, tables, upgrade=tables)
         self._ensured = True
 
     @contextmanager

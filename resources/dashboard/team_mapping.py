@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from resources.dashboard.sql import insert_from, live, normalised, of_teams
 from resources.dashboard.store import DashboardStore
+from resources.warehouse.migrate import create_working_table
 
 GROUP_MATCHING = "group_matching"
 MANAGER, MEMBER = "manager", "member"
@@ -168,7 +169,7 @@ def _staged(connection: sa.Connection, store: DashboardStore) -> sa.Table:
         prefixes=["TEMPORARY"],
     )
     staged.drop(connection, checkfirst=True)
-    staged.create(connection)
+    create_working_table(connection, staged)
     derived = _derived_memberships(store)
     connection.execute(insert_from(connection, staged, sa.select(derived)))
     return staged

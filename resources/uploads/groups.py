@@ -21,6 +21,7 @@ from resources.uploads.staging import (
     insert_missing,
     temporary_table,
 )
+from resources.warehouse.migrate import create_working_table
 
 
 class StagedGroupMappings:
@@ -39,7 +40,7 @@ class StagedGroupMappings:
             sa.Column("team", sa.Text),
             sa.Column("role", sa.Text),
         )
-        self.rows.create(connection)
+        create_working_table(connection, self.rows)
         self.teams = StagedTeams(connection)
 
     def add(self, valid: pd.DataFrame) -> None:

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from resources.dashboard.sql import insert_from
 from resources.dashboard.store import DashboardStore
 from resources.warehouse.copy_loads import copy_text
+from resources.warehouse.migrate import create_working_table
 from resources.warehouse.rows import copy_text_of_lists
 
 TIMESTAMP = sa.DateTime(timezone=True)
@@ -173,7 +174,7 @@ class StagedTeams:
         self.table = temporary_table(
             "upload_teams", sa.Column("team", sa.Text), sa.Column("name", sa.Text)
         )
-        self.table.create(connection)
+        create_working_table(connection, self.table)
         self._seen: set[str] = set()
 
     def new(self, keys: pd.Series, names: pd.Series) -> list[list[str]]:

@@ -57,6 +57,7 @@ from resources.uploads.staging import (
     temporary_table,
 )
 from resources.uploads.validation import FirstSeen, hashed
+from resources.warehouse.migrate import create_working_table
 
 CSV_IMPORT = "csv_import"
 SEAT_SOURCE = "dashboard"
@@ -176,7 +177,7 @@ class StagedUsers:
             sa.Column("email", sa.Text, primary_key=True),
             sa.Column("id", sa.BigInteger),
         )
-        known.create(connection)
+        create_working_table(connection, known)
         thinkific = self.store.table("thinkific_users")
         email = normalised(thinkific.c.email)
         users = (
@@ -227,7 +228,7 @@ class StagedUsers:
         """A chunk's database work: staged, merged or counted, dropped."""
         tables = [self.rows, self.seats] + ([self.fields.table] if chunk.fields else [])
         for table in tables:
-            table.create(connection)
+            create_working_table(connection, table)
         batches = [chunk.users, chunk.seats, chunk.teams]
         for batch in batches + ([chunk.fields.batch] if chunk.fields else []):
             load(connection, batch)

@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateTable
+
+from resources.warehouse.migrate import create_working_table
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,7 +38,7 @@ def temporary_table_like(connection: sa.Connection, like: sa.Table) -> sa.Table:
         prefixes=["TEMPORARY"],
         postgresql_on_commit="DROP",
     )
-    connection.execute(CreateTable(batch))
+    create_working_table(connection, batch)
     return batch
 
 

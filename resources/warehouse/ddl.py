@@ -2,9 +2,11 @@
 
 Every column comes from the table's spec (`schemas.tables.TableSpec.table_columns`: its pandera
 model's, and the warehouse's own, `deleted_at`, where it soft-deletes), typed by its kind
-(`COLUMN_TYPES`), with the spec's primary key; each of the spec's `indexes` is named
-`ix_<table>_<columns>`. The warehouse's working tables (a snapshot's staging table, an upsert's
-temporary table) and its bookkeeping table of watermarks and checkpoints are defined here too.
+(`COLUMN_TYPES`), with the spec's primary key and its indexes (`TableSpec.indexes`: plain ones
+named `ix_<table>_<columns>`, and expression, partial and dialect-specific ones,
+`schemas.tables.IndexSpec`). The warehouse's working tables (a snapshot's staging table, an
+upsert's temporary table) and its bookkeeping tables (watermarks and checkpoints, the site it
+holds) are defined here too. Defining is not creating: `resources.warehouse.migrate` creates.
 """
 
 import uuid
@@ -14,10 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from resources.warehouse.engine import insert
-from schemas.tables import SOFT_DELETE_COLUMN, ColumnKind, TableSpec
+from resources.warehouse.expressions import normalised
+from schemas.tables import SOFT_DELETE_COLUMN, ColumnKind, IndexSpec, TableSpec
 
 DELETED_AT = SOFT_DELETE_COLUMN.name
 SYNC_STATE_TABLE = "warehouse_sync_state"
+SITE_TABLE = "warehouse_site"
 
 COLUMN_TYPES: dict[ColumnKind, Callable[[], sa.types.TypeEngine[Any]]] = {
     # The SQL type of each schema column kind, for every table the project defines.
@@ -52,9 +56,39 @@ def define_table(metadata: sa.MetaData, spec: TableSpec, *, name: str | None = N
         keys.append(sa.UniqueConstraint(*spec.primary_key))
     table = sa.Table(name or spec.name, metadata, *columns, *keys)
     if not copy:
-        for indexed in spec.indexes:
-            sa.Index(f"ix_{spec.name}_{'_'.join(indexed)}", *(table.c[c] for c in indexed))
+        for index in spec.index_specs:
+            _define_index(table, index)
     return table
+
+
+def _define_index(table: sa.Table, index: IndexSpec) -> sa.Index:
+    """The index on `table`; `info["dialects"]` names the only databases it is made on (none:
+    every one), which `resources.warehouse.migrate` heeds."""
+    elements = [
+        normalised(table.c[name]) if name in index.normalised else table.c[name]
+        for name in index.columns
+    ]
+    where = (
+        {}
+        if index.where_not_null is None
+        else {
+            f"{dialect}_where": table.c[index.where_not_null].is_not(None)
+            for dialect in ("sqlite", "postgresql")
+        }
+    )
+    return sa.Index(
+        index.name_in(table.name),
+        *elements,
+        _table=table,
+        info={"dialects": index.dialects},
+        **where,
+    )
+
+
+def index_is_for(index: sa.Index, dialect: str) -> bool:
+    """Whether the index is made on that database (`IndexSpec.dialects`)."""
+    dialects = index.info.get("dialects") or ()
+    return not dialects or dialect in dialects
 
 
 def staging_table(metadata: sa.MetaData, spec: TableSpec) -> sa.Table:
@@ -91,7 +125,7 @@ def sync_state_table(metadata: sa.MetaData) -> sa.Table:
     they summarise. `activity_mark`: for a table read by following activity, the latest
     enrollment change its last read covers (`resources.extraction.activity`). `complete_read_at`
     and `activity_mark` came later: a table from before them gains the columns
-    (`WarehouseResource.ensure_tables`).
+    (`resources.warehouse.migrate.create_tables`).
     """
     return sa.Table(
         SYNC_STATE_TABLE,
@@ -102,6 +136,19 @@ def sync_state_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column("checkpointed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("complete_read_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("activity_mark", sa.DateTime(timezone=True), nullable=True),
+    )
+
+
+def site_table(metadata: sa.MetaData) -> sa.Table:
+    """One row: the site whose rows the warehouse holds, and since when
+    (`resources.warehouse.site_identity`)."""
+    return sa.Table(
+        SITE_TABLE,
+        metadata,
+        sa.Column("slot", sa.Integer, primary_key=True),
+        sa.Column("subdomain", sa.Text, nullable=False),
+        sa.Column("base_url", sa.Text, nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     )
 
 

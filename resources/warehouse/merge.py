@@ -20,12 +20,13 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateTable, DropTable
+from sqlalchemy.schema import DropTable
 
 from resources.warehouse.copy_loads import copy_text as copy_text_into
 from resources.warehouse.copy_loads import temporary_table_like
 from resources.warehouse.ddl import DELETED_AT, upsert_staging_table
 from resources.warehouse.engine import insert as _insert
+from resources.warehouse.migrate import create_working_table
 from resources.warehouse.rows import batches, copy_text, plain_records, sqlite_rows, sqlite_values
 from schemas.tables import VALIDATED_FOR, TableSpec, records_to_frame
 
@@ -218,7 +219,7 @@ def upsert_rows(
     if connection.dialect.name == "sqlite":
         return upsert_sqlite(connection, spec, target, rows)
     staging = upsert_staging_table(spec)
-    connection.execute(CreateTable(staging))
+    create_working_table(connection, staging)
     load_rows(connection, staging, rows)
     result = merge(connection, spec, target, staging, complete_snapshot=False)
     connection.execute(DropTable(staging))

@@ -23,7 +23,6 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field, PrivateAttr
-from sqlalchemy.schema import CreateSchema, CreateTable
 
 from resources.warehouse.ddl import (
     DELETED_AT,
@@ -37,13 +36,12 @@ from resources.warehouse.engine import (
     aware,
     create_engine,
     default_warehouse_url,
-    serialise_ddl,
     transaction,
 )
 from resources.warehouse.merge import LoadResult, rows_of, upsert_rows
+from resources.warehouse.migrate import ensure_tables
 from resources.warehouse.site_identity import SiteIdentity, UsersPage, claim_warehouse
 from resources.warehouse.snapshot import RESUME_MAX_AGE, SnapshotLoader
-from resources.warehouse.table_evolution import add_missing_columns
 from schemas.tables import TableSpec
 from schemas.thinkific import TABLES as THINKIFIC_TABLES
 
@@ -155,17 +153,11 @@ class WarehouseResource(dg.ConfigurableResource):
         return self.metadata.tables[qualified]
 
     def ensure_tables(self, *table_names: str) -> None:
-        """Creates the schema and the named tables (all registered tables if none are named)
-        where missing; safe to repeat."""
+        """Creates the schema and the named tables (all registered tables if none are named),
+        with their indexes, where missing (`resources.warehouse.migrate`); safe to repeat."""
         names = table_names or tuple(self.tables)
         tables = [self.table(name) for name in names] + [self.sync_state]
-        with transaction(self.engine, write=True) as connection:
-            serialise_ddl(connection)
-            if self.schema:
-                connection.execute(CreateSchema(self.schema, if_not_exists=True))
-            for table in tables:
-                connection.execute(CreateTable(table, if_not_exists=True))
-            add_missing_columns(connection, self.sync_state)
+        ensure_tables(self.engine, tables, upgrade=[self.sync_state])
         self._ensured.update(names)
 
     @property

@@ -26,8 +26,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateSchema
 
+from resources.warehouse.ddl import SITE_TABLE, site_table
 from resources.warehouse.engine import (
     WarehouseError,
     create_engine,
@@ -35,8 +35,8 @@ from resources.warehouse.engine import (
     serialise_ddl,
     transaction,
 )
+from resources.warehouse.migrate import create_tables
 
-SITE_TABLE = "warehouse_site"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 THINKIFIC_TABLE_PREFIX = "thinkific_"
 USERS_TABLE = "thinkific_users"
@@ -81,18 +81,6 @@ class WarehouseSiteMismatch(WarehouseError):
     """The warehouse holds another site's rows; the message names both sites and the fix."""
 
 
-def site_table(metadata: sa.MetaData) -> sa.Table:
-    """One row: the site whose rows the warehouse holds, and since when."""
-    return sa.Table(
-        SITE_TABLE,
-        metadata,
-        sa.Column("slot", sa.Integer, primary_key=True),
-        sa.Column("subdomain", sa.Text, nullable=False),
-        sa.Column("base_url", sa.Text, nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    )
-
-
 def claim_warehouse(
     engine: sa.Engine, schema: str | None, site: SiteIdentity, users_page: UsersPage
 ) -> str:
@@ -106,9 +94,7 @@ def claim_warehouse(
     table = site_table(sa.MetaData(schema=schema))
     with transaction(engine, write=True) as connection:
         serialise_ddl(connection)
-        if schema:
-            connection.execute(CreateSchema(schema, if_not_exists=True))
-        table.create(connection, checkfirst=True)
+        create_tables(connection, [table])
         recorded = _recorded(connection, table)
         if recorded is not None and recorded.same_site(site):
             return "same site"

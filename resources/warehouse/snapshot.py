@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateTable, DropTable
+from sqlalchemy.schema import DropTable
 
 from resources.crash_points import crash_point
 from resources.warehouse.ddl import resume_table, save_state, staging_table
 from resources.warehouse.engine import WarehouseError, aware, drop_table, transaction
 from resources.warehouse.merge import LoadResult, load_rows, merge, rows_of
+from resources.warehouse.migrate import create_working_table
 from schemas.tables import TableSpec
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class SnapshotLoader:
         metadata = sa.MetaData(schema=warehouse.schema)
         self._staging = (resume_table if resumable else staging_table)(metadata, spec)
         with transaction(self._engine, write=True) as connection:
-            connection.execute(CreateTable(self._staging, if_not_exists=True))
+            create_working_table(connection, self._staging, if_not_exists=True)
         self._checkpoint = self._saved_checkpoint() if resumable else None
         if resumable and self._checkpoint is None:
             self.restart()

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateSchema, CreateTable
 
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import define_table
 from resources.warehouse.engine import aware, transaction
+from resources.warehouse.migrate import ensure_tables
 from schemas.tables import RecordValidationError, records_to_rows
 from schemas.webhooks import SEQUENCE_NUMBER, WEBHOOK_EVENTS
 
@@ -88,12 +88,10 @@ class WebhookStore:
         self._created = False
 
     def create_table(self) -> None:
-        """Create the table (and PostgreSQL schema) where missing; safe to repeat, and to race:
-        each is one IF NOT EXISTS statement, never a look followed by a write."""
-        with self._engine.begin() as connection:
-            if self._schema:
-                connection.execute(CreateSchema(self._schema, if_not_exists=True))
-            connection.execute(CreateTable(self.table, if_not_exists=True))
+        """Create the table (and PostgreSQL schema) where missing (`resources.warehouse.migrate`);
+        safe to repeat, and to race: IF NOT EXISTS statements under the schema lock, never a
+        look followed by a write."""
+        ensure_tables(self._engine, [self.table])
         self._created = True
 
     def add_many(self, events: Sequence[Mapping[str, Any]]) -> list[Outcome]:

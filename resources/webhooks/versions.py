@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.schema import CreateTable
 
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import DELETED_AT, define_table
-from resources.warehouse.engine import aware, insert, transaction
+from resources.warehouse.engine import aware, insert
+from resources.warehouse.migrate import ensure_tables
 from schemas.webhooks import RECORD_VERSIONS
 
 QUIZ_RESULTS = "thinkific_quiz_results"
@@ -55,8 +55,7 @@ class RecordVersions:
     def create_tables(self, table_names: Collection[str]) -> None:
         """The versions table and the named tables, where missing."""
         self._warehouse.ensure_tables(*table_names)
-        with transaction(self._warehouse.engine, write=True) as connection:
-            connection.execute(CreateTable(self.table, if_not_exists=True))
+        ensure_tables(self._warehouse.engine, [self.table])
 
     def lock(self, connection: sa.Connection, table_names: Collection[str]) -> None:
         """On PostgreSQL, locks the versions table and the named tables, in one order, against

@@ -21,7 +21,7 @@ from typing import Literal
 
 import pandera.pandas as pa
 
-from schemas.tables import TableSpec
+from schemas.tables import IndexSpec, TableSpec
 from schemas.thinkific.models import (
     Bundle,
     BundleCourse,
@@ -143,6 +143,8 @@ class Stream:
     description: str
     incremental: Incremental | None = None
     references: tuple[Reference, ...] = ()
+    indexes: tuple[IndexSpec, ...] = ()
+    """Its table's indexes besides the key (`TableSpec.indexes`)."""
 
     @property
     def table(self) -> str:
@@ -150,7 +152,7 @@ class Stream:
 
     @property
     def spec(self) -> TableSpec:
-        return TableSpec(self.table, self.model, self.primary_key)
+        return TableSpec(self.table, self.model, self.primary_key, indexes=self.indexes)
 
     @property
     def graphql(self) -> bool:
@@ -189,6 +191,14 @@ STREAMS: tuple[Stream, ...] = (
         description=(
             "Every Thinkific user (no server-side change filter exists, so a full snapshot each "
             "run). Users missing from a complete snapshot get `deleted_at`."
+        ),
+        # The dashboard matches a member whose dashboard user is not linked by email, one index
+        # search each (`resources.dashboard.team_mapping.thinkific_id_by_email`): the normalised
+        # email, and the id, so that an email's highest id comes from the index alone.
+        indexes=(
+            IndexSpec(
+                ("email", "id"), name="ix_thinkific_users_normalised_email", normalised=("email",)
+            ),
         ),
     ),
     Stream(
@@ -292,6 +302,20 @@ STREAMS: tuple[Stream, ...] = (
         ),
         incremental=Incremental(cursor="updated_at", query_filter="query[updated_on_or_after]"),
         references=_refs(USERS_OF, COURSES_OF),
+        indexes=(
+            # Seat usage joins enrollments by user and course: SQLite, without hash joins, would
+            # scan every enrollment; PostgreSQL hash-joins faster without the index
+            # (benchmarks/bench_seat_usage.py measures both).
+            IndexSpec(
+                ("user_id", "course_id"),
+                name="ix_thinkific_enrollments_user_course",
+                dialects=("sqlite",),
+            ),
+            # The few enrollments with an expiry date: what expired since the last seat
+            # calculation, and the next expiry the `seat_expiries` sensor looks for each minute,
+            # are a range of it, not a scan of every enrollment.
+            IndexSpec(("expiry_date",), where_not_null="expiry_date"),
+        ),
     ),
     Stream(
         name="orders",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from resources.dashboard.store import DashboardStore
 from resources.warehouse import WarehouseResource
 from resources.warehouse.ddl import COLUMN_TYPES
-from resources.warehouse.table_evolution import IncompatibleTableError
+from resources.warehouse.migrate import IncompatibleTableError
 from schemas.dashboard import DASHBOARD_TABLES
 
 ADDED_SINCE = {"archived_at", "merged_into"}

@@ -10,7 +10,7 @@ from resources.dashboard.store import DashboardStore
 from resources.sites import Site, SitesFileError
 from resources.warehouse import WarehouseResource
 from resources.warehouse.engine import WarehouseError, transaction
-from resources.warehouse.sites import adopt_single_site_warehouse, refresh_cross_site_views
+from resources.warehouse.migrate import adopt_single_site_warehouse, refresh_cross_site_views
 from tests.pipelines.ground_truth import assert_warehouse_equals_ground_truth
 from tests.pipelines.sync_harness import failure_messages, run_sync
 from tests.sites.simulated import site_warehouse_at, users_per_site
