@@ -50,6 +50,7 @@ from assets.thinkific.run_reads import (
     read_graphql_table,
 )
 from resources.extraction.engine import refresh
+from resources.extraction.learning_records import mark_once_enrollments_are_read
 from resources.extraction.metadata import COLUMN_SCHEMA, column_schema, graphql_metadata
 from resources.extraction.plan import graphql_reads
 from resources.extraction.site_claim import claim_the_warehouse
@@ -126,6 +127,7 @@ def certificates_and_quiz_results(
         outcome = early.outcome(key.to_user_string())
         if outcome is not None:
             result = MaterializeResult(asset_key=key, metadata=_reported(outcome, key, context))
+            mark_once_enrollments_are_read(warehouse, stream.table)
             yield with_primary_key_check(result, warehouse, stream.name)
             continue
         users = config.users(stream)

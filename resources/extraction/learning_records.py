@@ -60,6 +60,14 @@ class SpendingBound:
         return None
 
 
+def mark_once_enrollments_are_read(warehouse: WarehouseResource, table: str) -> None:
+    """A full read that ended before the run's enrollments were loaded (a first sync's, read
+    early beside them) knew of no enrollment to mark: once they are in, it takes their latest
+    change, so that the next nightly read follows activity instead of reading in full again."""
+    if last_mark(warehouse, table) is None and ever_read_completely(warehouse, table):
+        save_mark(warehouse, table, latest_enrollment_change(warehouse))
+
+
 def reads_in_full(warehouse: WarehouseResource, table: str, full_refresh: bool) -> bool:
     """Whether this run reads the table in full (see the module), rather than following
     activity: then it needs nothing from the run's REST reads, and may start before them."""

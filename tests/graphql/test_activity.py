@@ -68,3 +68,22 @@ def test_the_full_refresh_tag_reads_everything_again(start_simulator, sqlite_war
     weekly, points = _sync(sim, sqlite_warehouse, tags={FULL_REFRESH_TAG: "true"})
     assert _load(weekly, QUIZ_RESULTS) == "full read"
     assert points == full_points
+
+
+def test_a_first_read_that_ends_before_the_enrollments_are_loaded_still_marks_them(
+    start_simulator, sqlite_warehouse
+):
+    # REST paced to one request a second: the full GraphQL read, started with the first REST
+    # step and free of any budget wait, ends long before the enrollments are loaded.
+    sim = start_simulator(**SITE, **ROOMY_BUDGET)
+    resource = graphql_resource(sim, requests_per_minute=60, pacing="smooth")
+    first = dg.materialize(
+        [*SOURCES, certificates_and_quiz_results],
+        resources={"thinkific": resource, "warehouse": sqlite_warehouse},
+    )
+    assert first.success and _load(first, QUIZ_RESULTS) == "full read"
+
+    nightly, _ = _sync(sim, sqlite_warehouse)
+
+    assert _load(nightly, QUIZ_RESULTS).startswith("activity of 0 users")
+    assert _load(nightly, CERTIFICATES).startswith("activity of 0 users")
