@@ -12,8 +12,8 @@ def _load_main() -> Callable[[Sequence[str]], int]:
 
     The import brings in Dagster, pandas and SQLAlchemy: some 350,000 objects that live as long
     as the process. Collected while they load, they are scanned over and over for garbage they do
-    not hold (about 0.5 s of a 2.7 s start-up); frozen, no later collection scans them, neither
-    during the run nor at exit (where that took about 1 s). Objects made from here on are
+    not hold, a sizeable share of start-up; frozen, no later collection scans them, neither
+    during the run nor at exit. Objects made from here on are
     collected as usual.
     """
     gc.disable()
@@ -40,6 +40,6 @@ if __name__ == "__main__":
         sys.exit(130)
     status = main(sys.argv[1:])
     # The process ends here: the objects the run made need no collecting, and scanning them at
-    # interpreter exit took about 0.5 s after the summary was printed.
+    # interpreter exit would hold the process up after the summary is printed.
     gc.freeze()
     sys.exit(status)

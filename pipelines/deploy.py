@@ -8,7 +8,7 @@ from pipelines.commands.deploy import main
 
 if __name__ == "__main__":
     status = main()
-    # Python collects its whole heap on the way out: with Dagster imported that takes 1 to 3 s
+    # Python collects its whole heap on the way out: with Dagster imported that takes seconds
     # of the 10 s a stop may take, only to free memory the system reclaims anyway.
     gc.freeze()
     sys.exit(status)

@@ -424,11 +424,11 @@ def records_to_rows(spec: TableSpec, records: Sequence[Mapping[str, Any]]) -> li
     """Raw records read and checked as `records_to_frame` reads and checks them, as rows of
     plain Python values (None for null) rather than a frame.
 
-    For a few records at a time, such as a batch of webhook events: pandera costs about 10 ms a
-    call whatever the number of records, most of the time of storing a handful. What pandera
-    checks of such a model is done here instead: nulls in non-nullable columns, integers beyond
-    Int64 and timestamps beyond nanosecond range. So only for tables whose model checks nothing
-    else (no Field checks, no uniqueness): others raise TypeError. Raises
+    For a few records at a time, such as a batch of webhook events: pandera's cost per call
+    hardly depends on the number of records, and is most of the time of storing a handful.
+    What pandera checks of such a model is done here instead: nulls in non-nullable columns,
+    integers beyond Int64 and timestamps beyond nanosecond range. So only for tables whose model
+    checks nothing else (no Field checks, no uniqueness): others raise TypeError. Raises
     `RecordValidationError` as `records_to_frame` does.
     """
     schema = spec.model.to_schema()

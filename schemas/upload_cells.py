@@ -4,8 +4,8 @@ cell as text, a blank as "").
 They go over a column's cells in a list comprehension that calls no Python function per cell
 (or one per distinct cell, `per_value`): on text that is several times faster than pandas'
 `.str` methods, and validation is most of an import's time. Their results become arrays before
-Series: pandas builds a Series from a list of strings five times slower than numpy builds the
-array.
+Series: pandas builds a Series from a list of strings several times slower than numpy builds
+the array.
 
 Email syntax (email-validator is not a dependency, so the rule is spelled out here): after
 trimming and lower-casing, a local part of 1-64 characters of letters, digits and

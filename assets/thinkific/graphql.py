@@ -14,12 +14,11 @@ What the API allows, and so how each table is loaded (see `resources.thinkific.l
 All come from one step so that one client keeps one cost budget (2,000 points a minute per
 site): two steps run as two processes could not share it. The step runs after every other
 ready step of the run (`LAST`): a read paced by its points can take minutes, and run first it
-held up every REST read and the Teams tab behind it (the demo site at 2,000 points a minute:
-REST requests spread over 186 s instead of 2). Its full reads still spend points while the REST
-steps run: the run's first Thinkific step starts them (`resources.thinkific.early_reads`), and
-this step reports them when they end. Without
-THINKIFIC_ACCESS_TOKEN the step still succeeds but materialises nothing: each asset gets an
-observation saying why, the run log a warning, and the rest of the sync carries on.
+would hold up every REST read, and the Teams tab behind them, for as long as its points take.
+Its full reads still spend points while the REST steps run: the run's first Thinkific step
+starts them (`resources.thinkific.early_reads`), and this step reports them when they end.
+Without THINKIFIC_ACCESS_TOKEN the step still succeeds but materialises nothing: each asset
+gets an observation saying why, the run log a warning, and the rest of the sync carries on.
 """
 
 from collections.abc import Iterator

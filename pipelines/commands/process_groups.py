@@ -20,9 +20,9 @@ STOP_TIMEOUT_SECONDS = 6.0
 """How long the groups together may take to shut down after SIGTERM before what is left of them
 is killed. The commands built on this (`make ui`, `make deploy`) promise that nothing they started
 runs 10 s after a Ctrl-C or a SIGTERM; the rest of those 10 s is for killed processes to go and
-for the supervisor and what started it (`uv run`, `make`) to exit. Measured on a busy 2-core
-machine during a sync: webserver and daemon 2 to 5 s, the run worker 3.5 s; Dagster's code
-server then waits for its calls to end (up to 60 s by its own count) and is killed here."""
+for the supervisor and what started it (`uv run`, `make`) to exit. On a busy machine during a
+sync the webserver, the daemon and the run worker each take seconds to stop; Dagster's code
+server waits for its calls to end (up to 60 s by its own count) and is killed here."""
 KILL_TIMEOUT_SECONDS = 1.0
 """How long killed processes are waited for (one inside a system call may outlive SIGKILL for a
 moment)."""

@@ -13,12 +13,12 @@ changes).
 It recalculates in full when asked (the nightly sync, the Recalculate Seats tool), when the
 changes are unknown (no calculation yet, triggers just installed), when more than
 `MAX_INCREMENTAL_SUBJECTS` users changed, and when more than `MAX_INCREMENTAL_TEAMS` teams did.
-At 5,000 teams (benchmarks/RESULTS.md, "Seat recalculation"), one team takes about 40 ms on
-SQLite and 0.9 s on PostgreSQL for both tables, against 14 s and 6 s in full; 200 teams still
-take a twenty-eighth and a fifth of the full time, so the threshold stays on the cheap side.
-PostgreSQL's incremental time is mostly a hash join of all enrollments: with an index of
-`thinkific_enrollments.user_id` one team takes 13 ms, but its planner then searches that index
-once per member in the full recalculation too (6 s instead of 3 s), so there is none.
+The incremental recalculation's lead over the full one shrinks as more teams changed, and is
+smaller on PostgreSQL than on SQLite (benchmarks/RESULTS.md, "Seat recalculation", has the
+times), so the threshold stays on the cheap side. PostgreSQL's incremental time is mostly a
+hash join of all enrollments: an index of `thinkific_enrollments.user_id` would make one team
+quick, but its planner then searches that index once per member in the full recalculation
+too, which it slows down, so there is none.
 """
 
 import datetime as dt

@@ -104,8 +104,8 @@ def _enrolled_members(
     all) whose user holds an active enrollment in the product, bought or not.
 
     Materialised on PostgreSQL: left free, its planner may join every enrollment to every team
-    that bought the course first (hundreds of millions of rows; 145 s instead of 2 s on the
-    seat usage benchmark), because it underestimates the (team, product) purchases."""
+    that bought the course first (hundreds of millions of rows at the seat usage benchmark's
+    size), because it underestimates the (team, product) purchases."""
     members = member_users(store, teams)
     enrollments = store.table("thinkific_enrollments")
     courses = product_courses(

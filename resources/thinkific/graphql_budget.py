@@ -9,8 +9,9 @@ each query, waits until the ledger plus the query's expected cost fits in `ratio
   ledger forgets it no sooner than Thinkific does.
 - A query's expected cost is the most Thinkific charged it so far (costs depend only on the query
   and its page sizes); before its first answer, what the caller computed by the contract's rule
-  (`cost`), or else the per-query maximum. Assuming the maximum made a small site's second
-  query wait out the whole minute (912 points spent, 1,000 assumed, 803 charged).
+  (`cost`), or else the per-query maximum. Assuming the maximum where the caller can compute
+  the cost would make a small site's second query wait out the whole minute whenever the
+  first query's charge plus 1,000 points exceed the share of the limit a run may spend.
 - Points Thinkific reports spent that the ledger cannot account for (another client of the site)
   enter the ledger too.
 

@@ -49,9 +49,9 @@ IDLE_SECONDS = 2.0
 
 SETTLE_SECONDS = 1.0
 """The longest `settle` waits for requests on the wire: an answering site sends them back within
-it (Thinkific: ~300 ms), and a stopped sync must still end within seconds (3 s here pushed a
-Ctrl-C'd sync past its 10 s bound on a loaded machine, the wait spent on fetches still paced,
-whose requests had not left)."""
+it (Thinkific: ~300 ms), and a stopped sync must still end within its 10 s bound, on a loaded
+machine too: a longer wait would mostly be spent on fetches still paced, whose requests have
+not left."""
 
 TAKEN, AHEAD, WARMED = 0, 1, 2
 """Priorities: a page a step waits for goes first, then pages ahead of one being read, then

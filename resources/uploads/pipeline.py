@@ -7,7 +7,7 @@ while Python reads and validates the next, each on its own core. The worker most
 the server (psycopg releases the GIL while it waits), so it hardly slows the reading down. On
 SQLite the work runs at once, in the caller's thread: sqlite3's executemany gives the GIL up
 and takes it back for every row, and with the reading thread busy in Python each of those
-waits its turn; measured on a million rows, a worker thread was no faster, often slower.
+waits its turn, so a worker thread makes it no faster, often slower.
 
 The connection is never used by two threads at once: the caller hands its statements over, or
 runs them after `wait`. At most `in_flight` chunks wait for the worker, which bounds memory.

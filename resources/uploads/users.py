@@ -112,7 +112,7 @@ def _words(name: str) -> tuple[str, str, str]:
 def split_name(names: list[str]) -> tuple[list[str | None], list[str | None]]:
     """First word as first name, the rest as last name (None for none); words are split at any
     whitespace, a no-break space included. A printable name's only whitespace is the space:
-    `partition` splits it seven times faster than `split`."""
+    `partition` splits it several times faster than `split`."""
     parts = [name.partition(" ") if name.isprintable() else _words(name) for name in names]
     return [first or None for first, _, _ in parts], [
         rest.lstrip(" ") or None for _, _, rest in parts

@@ -13,7 +13,7 @@ belongs to the transaction the connection is in. Rows go in as text already in C
 would adapt one by one as query parameters (`Copy.write_row`).
 
 psycopg is imported on the first COPY, not with this module: a warehouse on SQLite (the main
-command's default) never needs it, and its 77 modules would add 0.07 s to every start-up.
+command's default) never needs it, and importing it would lengthen every start-up.
 """
 
 import uuid

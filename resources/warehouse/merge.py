@@ -35,8 +35,8 @@ LOAD_BATCH_ROWS = 50_000
 memory stays bounded, the calls few."""
 SQLITE_EXECUTEMANY_ROWS = 500
 """Rows per executemany call on SQLite. SQLAlchemy takes a list, not an iterator; a list of a
-whole batch binds about a third slower than an iterator (every tuple allocated and kept), a
-list this short as fast (zip reuses each tuple once bound, and it stays in the CPU cache)."""
+whole batch binds slower than an iterator (every tuple allocated and kept), a list this short
+as fast (zip reuses each tuple once bound, and it stays in the CPU cache)."""
 
 
 @dataclass(frozen=True)
