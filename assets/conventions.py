@@ -35,7 +35,8 @@ Read when the code location loads: a malformed file stops it loading, with the f
 SITE_PARTITIONS = StaticPartitionsDefinition([site.name for site in SITES]) if SITES else None
 """With a sites file, every Thinkific and dashboard asset is partitioned by site: a run is one
 site's, its resources that site's (`pipelines.site_resources`), and the asset pages show each
-site's health. Without one, nothing is partitioned, exactly as before sites existed."""
+site's health. Without one, nothing is partitioned: the deployment has one site, and its
+assets need no key for it."""
 
 SITE_TAG = "thinkific/site"
 """With a sites file, the run tag naming the site of a run whose partition is no site (team

@@ -123,8 +123,8 @@ def sync_state_table(metadata: sa.MetaData) -> sa.Table:
     Written in the same transaction as the rows each covers, so none ever runs ahead of the
     data: a checkpoint with the page it records, a watermark and a read's start with the merge
     they summarise. `activity_mark`: for a table read by following activity, the latest
-    enrollment change its last read covers (`resources.extraction.activity`). `complete_read_at`
-    and `activity_mark` came later: a table from before them gains the columns
+    enrollment change its last read covers (`resources.extraction.activity`). A table an
+    earlier version made without `complete_read_at` and `activity_mark` gains them
     (`resources.warehouse.migrate.create_tables`).
     """
     return sa.Table(

@@ -24,7 +24,7 @@ result without THINKIFIC_ACCESS_TOKEN, or Thinkific failing the read); the night
 what an unresolved event missed. A failed read fails neither the run nor the other events.
 
 Nothing here deletes, moves a watermark or marks a read complete: the nightly sync and the
-weekly reconciliation stay the truth, and overwrite, soft-delete and advance as before (the
+weekly reconciliation stay the truth, and overwrite, soft-delete and advance as without events (the
 watermark counts only the rows a read staged: `SnapshotLoader.commit`). A sync that read a row
 before an event changed it and commits after the event was applied puts back what it read; the
 row's next event, or the next sync, brings the change back.

@@ -3,7 +3,7 @@ results, never a whole table.
 
 - REST: `GET <the stream's list path>/{id}` (`/enrollments/{id}`, `/users/{id}`,
   `/courses/{id}`); a 404 means the record is gone, and gives nothing.
-- GraphQL: the quiz submissions of some users (the filter the webhook refresh used before).
+- GraphQL: the quiz submissions of some users (the API's filter by user).
   It needs THINKIFIC_ACCESS_TOKEN: without one there is no such read, and the events that
   needed it wait for the nightly sync.
 """
