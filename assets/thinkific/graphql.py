@@ -21,13 +21,14 @@ Without THINKIFIC_ACCESS_TOKEN the step still succeeds but materialises nothing:
 gets an observation saying why, the run log a warning, and the rest of the sync carries on.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetObservation,
+    AssetsDefinition,
     AssetSpec,
     MaterializeResult,
     multi_asset,
@@ -57,7 +58,7 @@ from resources.thinkific import ThinkificResource
 from resources.thinkific.early_reads import EarlyRead
 from resources.thinkific.sent import log_sent, logging_sent_on_failure
 from resources.warehouse import WarehouseResource
-from schemas.thinkific import STREAMS, stream_of
+from schemas.thinkific import STREAMS
 from schemas.thinkific.streams import Stream
 
 CERTIFICATES = AssetKey([THINKIFIC_GROUP, "certificates"])
@@ -73,9 +74,6 @@ NOT_MATERIALISED_REASON = (
 )
 
 
-GRAPHQL_STREAMS = [stream for stream in STREAMS if stream.graphql]
-
-
 def _spec(stream: Stream) -> AssetSpec:
     return AssetSpec(
         AssetKey([THINKIFIC_GROUP, stream.name]),
@@ -89,63 +87,73 @@ def _spec(stream: Stream) -> AssetSpec:
     )
 
 
-@multi_asset(
-    specs=[_spec(stream) for stream in GRAPHQL_STREAMS],
-    check_specs=[primary_key_spec(stream.name) for stream in GRAPHQL_STREAMS],
-    name=GRAPHQL_OP_NAME,
-    can_subset=True,
-    pool=THINKIFIC_STEP_POOL,
-    op_tags=LAST,
-    partitions_def=SITE_PARTITIONS,
-)
-@with_known_failures
-def certificates_and_quiz_results(
-    context: AssetExecutionContext,
-    config: LearningRecordsConfig,
-    thinkific: ThinkificResource,
-    warehouse: WarehouseResource,
-) -> Iterator[MaterializeResult | AssetObservation]:
-    selected = sorted(context.selected_asset_keys, key=lambda key: key.to_user_string())
-    claim_the_warehouse(thinkific, warehouse, context.log)
-    if not thinkific.access_token:
-        context.log.warning(NOT_MATERIALISED_REASON)
-        for key in selected:
-            yield AssetObservation(
-                key,
-                description=NOT_MATERIALISED_REASON,
-                metadata={"skipped_because": NOT_MATERIALISED_REASON},
-            )
-        return
-    client = thinkific.get_graphql_client(context.log)
-    early = thinkific.early_reads
-    if early.log is not None:
-        early.log.target = context.log
-    # Those read early first: the step reads others itself once the early reads have ended.
-    for key in sorted(selected, key=lambda key: not early.started(key.to_user_string())):
-        stream = stream_of(key.path[-1])
-        outcome = early.outcome(key.to_user_string())
-        if outcome is not None:
-            result = MaterializeResult(asset_key=key, metadata=_reported(outcome, key, context))
-            mark_once_enrollments_are_read(warehouse, stream.table)
-            yield with_primary_key_check(result, warehouse, stream.name)
-            continue
-        users = config.users(stream)
-        before = client.stats
-        with logging_sent_on_failure(
-            context.log, key.to_user_string(), lambda before=before: client.stats.since(before)
-        ):
-            if users:
-                reads = graphql_reads(stream, client, users)
-                metadata = refresh(warehouse, stream.table, reads)
-                metadata["load"] = f"refresh of {len(users)} users"
-            else:
-                full_refresh = graphql_full_refresh(context, config)
-                metadata = read_graphql_table(
-                    thinkific, warehouse, stream, client, full_refresh, context.log
+def graphql_assets(streams: Sequence[Stream]) -> AssetsDefinition:
+    """The one multi-asset step that reads these GraphQL streams (of the registry, or of a copy
+    of it: a GraphQL stream is one registry entry, as a REST stream is)."""
+    by_name = {stream.name: stream for stream in streams if stream.graphql}
+
+    @multi_asset(
+        specs=[_spec(stream) for stream in by_name.values()],
+        check_specs=[primary_key_spec(name) for name in by_name],
+        name=GRAPHQL_OP_NAME,
+        can_subset=True,
+        pool=THINKIFIC_STEP_POOL,
+        op_tags=LAST,
+        partitions_def=SITE_PARTITIONS,
+    )
+    @with_known_failures
+    def certificates_and_quiz_results(
+        context: AssetExecutionContext,
+        config: LearningRecordsConfig,
+        thinkific: ThinkificResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator[MaterializeResult | AssetObservation]:
+        selected = sorted(context.selected_asset_keys, key=lambda key: key.to_user_string())
+        claim_the_warehouse(thinkific, warehouse, context.log)
+        if not thinkific.access_token:
+            context.log.warning(NOT_MATERIALISED_REASON)
+            for key in selected:
+                yield AssetObservation(
+                    key,
+                    description=NOT_MATERIALISED_REASON,
+                    metadata={"skipped_because": NOT_MATERIALISED_REASON},
                 )
-        metadata |= graphql_metadata(client.stats.since(before))
-        result = MaterializeResult(asset_key=key, metadata=metadata)
-        yield with_primary_key_check(result, warehouse, stream.name)
+            return
+        client = thinkific.get_graphql_client(context.log)
+        early = thinkific.early_reads
+        if early.log is not None:
+            early.log.target = context.log
+        # Those read early first: the step reads others itself once the early reads have ended.
+        for key in sorted(selected, key=lambda key: not early.started(key.to_user_string())):
+            stream = by_name[key.path[-1]]
+            outcome = early.outcome(key.to_user_string())
+            if outcome is not None:
+                result = MaterializeResult(asset_key=key, metadata=_reported(outcome, key, context))
+                mark_once_enrollments_are_read(warehouse, stream.table)
+                yield with_primary_key_check(result, warehouse, stream.name)
+                continue
+            users = config.users(stream)
+            before = client.stats
+            with logging_sent_on_failure(
+                context.log, key.to_user_string(), lambda before=before: client.stats.since(before)
+            ):
+                if users:
+                    reads = graphql_reads(stream, client, users)
+                    metadata = refresh(warehouse, stream.table, reads)
+                    metadata["load"] = f"refresh of {len(users)} users"
+                else:
+                    full_refresh = graphql_full_refresh(context, config)
+                    metadata = read_graphql_table(
+                        thinkific, warehouse, stream, client, full_refresh, context.log
+                    )
+            metadata |= graphql_metadata(client.stats.since(before))
+            result = MaterializeResult(asset_key=key, metadata=metadata)
+            yield with_primary_key_check(result, warehouse, stream.name)
+
+    return certificates_and_quiz_results
+
+
+certificates_and_quiz_results = graphql_assets(STREAMS)
 
 
 def _reported(outcome: EarlyRead, key: AssetKey, context: AssetExecutionContext) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 A stream's `read` says where its rows come from, as data; here it becomes the reads the engine
 loads: one listing for a `RestList`, one per live parent row for a `PerParent` (in id order,
-labelled for progress logs), the rows of another table for an `Unpacked`, and the pages of a
-named GraphQL reader for a `GraphQLConnection`.
+labelled for progress logs), the rows of another table for an `Unpacked`, and the pages of the
+declared connection for a `GraphQLConnection` (or of its named reader, for certificates).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -12,13 +12,9 @@ from typing import Any
 
 from resources.extraction.reads import GraphQLRead, Read, Records, RestListing
 from resources.thinkific.client import ThinkificClient
+from resources.thinkific.connections import connection_pages, user_batches
 from resources.thinkific.graphql import ThinkificGraphQLClient
-from resources.thinkific.learning_queries import (
-    certificate_pages,
-    quiz_result_pages,
-    user_batches,
-    user_certificate_pages,
-)
+from resources.thinkific.learning_queries import certificate_pages, user_certificate_pages
 from resources.warehouse import WarehouseResource
 from schemas.thinkific.streams import (
     TABLE_PREFIX,
@@ -49,27 +45,32 @@ def _certificates(client: ThinkificGraphQLClient, emails: Sequence[Any]) -> list
     ]
 
 
-def _quiz_results(client: ThinkificGraphQLClient, user_ids: Sequence[Any]) -> list[GraphQLRead]:
-    """One read of the whole connection, or one per filter of users."""
+def connection_reads(
+    name: str,
+    connection: GraphQLConnection,
+    client: ThinkificGraphQLClient,
+    user_ids: Sequence[Any],
+) -> list[GraphQLRead]:
+    """A declared connection's reads (the generic pager): one read of the whole connection, or
+    one per filter of users."""
     if not user_ids:
-        return [
-            GraphQLRead("quiz_results", partial(quiz_result_pages, client, []), ["quiz_results"])
-        ]
-    batches = user_batches(user_ids)
+        pages = partial(connection_pages, client, connection, [])
+        return [GraphQLRead(name, pages, [name])]
+    batches = user_batches(connection, user_ids)
     return [
         GraphQLRead(
-            f"quiz_results (users {number} of {len(batches)})",
-            partial(quiz_result_pages, client, batch),
-            ["quiz_results", batch],
+            f"{name} (users {number} of {len(batches)})",
+            partial(connection_pages, client, connection, batch),
+            [name, batch],
         )
         for number, batch in enumerate(batches, start=1)
     ]
 
 
 GRAPHQL_READERS: dict[str, GraphQLReader] = {
-    # A reader's reads: every row of the connection, or with users only theirs.
+    # The exceptions to `connection_reads`, named by a registry entry's `reader`: a reader's
+    # reads give every row of the stream, or with users only theirs.
     "certificates": _certificates,
-    "quiz_results": _quiz_results,
 }
 
 
@@ -181,4 +182,6 @@ def graphql_reads(
     read = stream.read
     if not isinstance(read, GraphQLConnection):
         raise TypeError(f"{stream.name}: not a GraphQL stream")
-    return GRAPHQL_READERS[read.reader](client, only)
+    if read.reader is not None:
+        return GRAPHQL_READERS[read.reader](client, only)
+    return connection_reads(stream.name, read, client, only)

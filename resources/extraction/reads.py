@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from resources.thinkific.client import ThinkificClient
+from resources.thinkific.connections import ConnectionPage
 from resources.thinkific.errors import ThinkificNotFoundError
-from resources.thinkific.learning_queries import ConnectionPage
 from resources.thinkific.read_ahead import AnswerHook
 
 Records = list[dict[str, Any]]

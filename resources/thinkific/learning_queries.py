@@ -31,20 +31,29 @@ Records are the nodes as answered (camelCase, nested `user`/`course`/`quiz`), wh
 `schemas.thinkific` reads; certificates read per course get that course as `course`.
 """
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from resources.thinkific.connections import ConnectionPage, Records, connection_pages
+from resources.thinkific.connections import field as _field
+from resources.thinkific.connections import following as _following
+from resources.thinkific.connections import next_cursor as _next_cursor
+from resources.thinkific.connections import page_of as _page_of
 from resources.thinkific.errors import ThinkificError
 from resources.thinkific.graphql import ThinkificGraphQLClient
+from schemas.thinkific import stream_of
+from schemas.thinkific.streams import GraphQLConnection
 
+QUIZ_SUBMISSIONS = stream_of("quiz_results").read
+"""Quiz submissions: a connection declared in the registry, read by the generic pager."""
+assert isinstance(QUIZ_SUBMISSIONS, GraphQLConnection)
 COURSES_PER_PAGE = 25
 CERTIFICATES_PER_COURSE = 5
 CERTIFICATES_PER_PAGE = 100
-QUIZ_SUBMISSIONS_PER_PAGE = 220
-USERS_PER_FILTER = 100
+QUIZ_SUBMISSIONS_PER_PAGE = QUIZ_SUBMISSIONS.page_size
+USERS_PER_FILTER = QUIZ_SUBMISSIONS.users_per_filter
 CERTIFICATES_PER_USER = 10
-SUBMISSIONS_PER_USER = 20
+SUBMISSIONS_PER_USER = QUIZ_SUBMISSIONS.page_size_per_user
 """Pages of some users' rows ask for this many a user (up to a full page): a page costs what
 it asks for, and a nightly read of a few users would pay for hundreds of rows it never gets."""
 
@@ -87,21 +96,6 @@ query UserCertificates($email: String!, $after: String, $certificates: Int!) {{
   }}
 }}
 {CERTIFICATE}"""
-QUIZ_SUBMISSIONS = f"""
-query QuizSubmissions($first: Int!, $after: String, $filter: QuizSubmissionFilter) {{
-  site {{
-    quizSubmissions(first: $first, after: $after, filter: $filter) {{
-      nodes {{
-        id attempts correctCount incorrectCount passed completedAt createdAt
-        quiz {{ id name passingScore }}
-        user {{ id email }}
-      }}
-      {PAGE_INFO}
-    }}
-  }}
-}}"""
-
-Records = list[dict[str, Any]]
 
 
 def points(base: int, first: int, per_node: int) -> int:
@@ -112,56 +106,7 @@ def points(base: int, first: int, per_node: int) -> int:
 COURSE_CERTIFICATES_COST = points(3, COURSES_PER_PAGE, CERTIFICATES_PER_COURSE + 1)
 MORE_COURSE_CERTIFICATES_COST = points(2, 1, CERTIFICATES_PER_PAGE + 1)
 USER_CERTIFICATES_COST = points(3, CERTIFICATES_PER_USER, 2)
-QUIZ_SUBMISSIONS_COST = points(3, QUIZ_SUBMISSIONS_PER_PAGE, 2)
-
-
-@dataclass(frozen=True)
-class ConnectionPage:
-    """One page of a connection: its rows; `end_cursor`, where the page after it starts (a
-    resumed read starts there; on an empty page, where this one started); `total_count`, the
-    rows the connection announced (`totalCount`; None where the answer gives none); whether
-    another page follows."""
-
-    records: Records
-    end_cursor: str | None
-    total_count: int | None
-    has_next: bool
-
-
-def _field(parent: Any, name: str, query: str) -> Any:
-    """A field an answer without errors must have; its absence is a shape error, not data."""
-    if not isinstance(parent, dict) or parent.get(name) is None:
-        raise ThinkificError(f"GraphQL {query}: the answer has no `{name}` where one was asked for")
-    return parent[name]
-
-
-def _next_cursor(connection: dict[str, Any], query: str) -> str | None:
-    """The cursor after this page, or None on the last page."""
-    page_info = _field(connection, "pageInfo", query)
-    return _field(page_info, "endCursor", query) if page_info.get("hasNextPage") else None
-
-
-def _page_of(
-    connection: dict[str, Any], records: Records, after: str | None, query: str
-) -> ConnectionPage:
-    after_page = _next_cursor(connection, query)
-    end_cursor = _field(connection, "pageInfo", query).get("endCursor") or after
-    total = connection.get("totalCount")
-    return ConnectionPage(
-        records, end_cursor, total if isinstance(total, int) else None, after_page is not None
-    )
-
-
-def _following(
-    fetch: Callable[[str | None], ConnectionPage], after: str | None
-) -> Iterator[ConnectionPage]:
-    """Every page of a connection from the one after `after` (None: from the first)."""
-    while True:
-        page = fetch(after)
-        yield page
-        if not page.has_next:
-            return
-        after = page.end_cursor
+QUIZ_SUBMISSIONS_COST = QUIZ_SUBMISSIONS.page_points
 
 
 def certificate_pages(
@@ -270,32 +215,10 @@ def user_certificate_pages(
     return _following(fetch, after)
 
 
-def user_batches(user_ids: Sequence[int]) -> list[list[int]]:
-    """The users in the groups one quiz submissions filter takes."""
-    return [
-        list(user_ids[start : start + USERS_PER_FILTER])
-        for start in range(0, len(user_ids), USERS_PER_FILTER)
-    ]
-
-
 def quiz_result_pages(
     client: ThinkificGraphQLClient, user_ids: Sequence[int] = (), after: str | None = None
 ) -> Iterator[ConnectionPage]:
     """Every quiz submission of the site, or only of the given users (at most
-    `USERS_PER_FILTER`), page by page after `after`."""
-    if len(user_ids) > USERS_PER_FILTER:
-        raise ValueError(f"a filter takes at most {USERS_PER_FILTER} users: use user_batches")
-    query = "QuizSubmissions"
-    filter_ = {"userIds": [str(user_id) for user_id in user_ids]} if user_ids else None
-    first = QUIZ_SUBMISSIONS_PER_PAGE
-    if user_ids:
-        first = min(first, SUBMISSIONS_PER_USER * len(user_ids))
-    cost = points(3, first, 2)
-
-    def fetch(after: str | None) -> ConnectionPage:
-        variables = {"first": first, "after": after, "filter": filter_}
-        data = client.query(query, QUIZ_SUBMISSIONS, variables, cost)
-        submissions = _field(_field(data, "site", query), "quizSubmissions", query)
-        return _page_of(submissions, _field(submissions, "nodes", query), after, query)
-
-    return _following(fetch, after)
+    `USERS_PER_FILTER`), page by page after `after`: the registry's declared connection, read
+    by the generic pager (`resources.thinkific.connections`)."""
+    return connection_pages(client, QUIZ_SUBMISSIONS, user_ids, after)

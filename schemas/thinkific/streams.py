@@ -12,8 +12,10 @@ How a stream is read, as data (the load engine, `resources.extraction`, turns it
 - `RestList`: one paginated REST list endpoint, read whole.
 - `PerParent`: one read per live row of another stream (each group's members, each bundle).
 - `Unpacked`: rows unpacked from an array column of another stream's table, with no API call.
-- `GraphQLConnection`: a Relay connection of the GraphQL API, paged by a named reader, which
-  can also refresh just some users' rows (`refresh_by`).
+- `GraphQLConnection`: a top-level Relay connection of the GraphQL API, declared as its query,
+  where the connection sits in the answer, its page size and points, paged by one generic pager
+  (`resources.thinkific.connections`), which can also refresh just some users' rows
+  (`refresh_by`). Certificates alone name a special reader instead (no site-wide list exists).
 """
 
 from dataclasses import dataclass
@@ -100,14 +102,68 @@ class Unpacked:
 
 @dataclass(frozen=True, kw_only=True)
 class GraphQLConnection:
-    """A GraphQL connection read by the named reader (`resources.thinkific.learning_queries`).
+    """A top-level Relay connection of the GraphQL API, as data (as dlt's `rest_api` declares a
+    REST resource): the generic pager (`resources.thinkific.connections`) pages it by cursor.
 
-    `refresh_by`: what a targeted refresh names its users by (their `email` or `user_id`); such
-    a refresh upserts those users' rows and deletes nothing.
+    - `query`: one operation taking `$first: Int!`, `$after: String` and, when the connection
+      is filtered (`filter_by_users` or `filter`), `$filter`; it asks for the connection's
+      `nodes` and `pageInfo { hasNextPage endCursor }` (and `totalCount`, where it exists).
+    - `path`: the fields from the answer's `data` down to the connection, e.g.
+      `("site", "quizSubmissions")`.
+    - `page_size`: the `first` of every page; `node_points`: the objects each node asks for. By
+      the contract's rule (objects 100 points, a connection `first` x a node's cost, plus
+      `pageInfo`, the sum / 100) a page costs one point per field of `path` plus one for
+      `pageInfo`, plus `first` x `node_points`.
+    - `filter`: fixed filter fields, e.g. `(("courseIds", ("12", "13")),)`.
+    - `filter_by_users`: the filter field that takes user ids (e.g. `userIds`), for a targeted
+      refresh; such pages ask for `page_size_per_user` rows a user (up to `page_size`), at most
+      `users_per_filter` users a filter.
+    - `refresh_by`: what a targeted refresh names its users by (their `email` or `user_id`); such
+      a refresh upserts those users' rows and deletes nothing.
+    - `reader`: the exception, not the rule: a named special reader
+      (`resources.extraction.plan.GRAPHQL_READERS`) for a stream no single connection serves
+      (certificates: course by course, with follow-up pages); the fields above are then unused.
     """
 
-    reader: str
     refresh_by: Literal["email", "user_id"]
+    query: str = ""
+    path: tuple[str, ...] = ()
+    page_size: int = 100
+    node_points: int = 0
+    filter: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    filter_by_users: str | None = None
+    page_size_per_user: int = 20
+    users_per_filter: int = 100
+    reader: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.reader is None and not (self.query and self.path):
+            raise ValueError("a GraphQLConnection declares its query and path, or names a reader")
+
+    @property
+    def page_points(self) -> int:
+        """What a page of `page_size` rows costs."""
+        return self.points(self.page_size)
+
+    def points(self, first: int) -> int:
+        """What a page asking for `first` rows costs, by the contract's rule."""
+        return len(self.path) + 1 + first * self.node_points
+
+
+QUIZ_SUBMISSIONS_QUERY = """
+query QuizSubmissions($first: Int!, $after: String, $filter: QuizSubmissionFilter) {
+  site {
+    quizSubmissions(first: $first, after: $after, filter: $filter) {
+      nodes {
+        id attempts correctCount incorrectCount passed completedAt createdAt
+        quiz { id name passingScore }
+        user { id email }
+      }
+      pageInfo { hasNextPage endCursor } totalCount
+    }
+  }
+}"""
+"""Every quiz submission of the site, each with its quiz and its user (two objects a node)."""
 
 
 Read = RestList | PerParent | Unpacked | GraphQLConnection
@@ -333,6 +389,8 @@ STREAMS: tuple[Stream, ...] = (
         name="certificates",
         model=Certificate,
         primary_key=("id",),
+        # The exception: no site-wide certificate list exists, so a special reader pages the
+        # courses and each course's certificates (`resources.thinkific.learning_queries`).
         read=GraphQLConnection(reader="certificates", refresh_by="email"),
         description=(
             "Every certificate issued on the site, with its user and course, read from Thinkific's "
@@ -344,7 +402,18 @@ STREAMS: tuple[Stream, ...] = (
         name="quiz_results",
         model=QuizResult,
         primary_key=("id",),
-        read=GraphQLConnection(reader="quiz_results", refresh_by="user_id"),
+        # 3 + 220 x 2 → 443 points a page: four pages fit a minute's 1,800 (see
+        # `resources.thinkific.learning_queries` on page sizes).
+        read=GraphQLConnection(
+            query=QUIZ_SUBMISSIONS_QUERY,
+            path=("site", "quizSubmissions"),
+            page_size=220,
+            node_points=2,
+            filter_by_users="userIds",
+            page_size_per_user=20,
+            users_per_filter=100,
+            refresh_by="user_id",
+        ),
         description=(
             "Every quiz submission: attempts, correct and incorrect answers, pass or fail, with its"
             " quiz and user, from Thinkific's GraphQL API."
