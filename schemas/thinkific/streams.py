@@ -139,6 +139,9 @@ class GraphQLConnection:
     def __post_init__(self) -> None:
         if self.reader is None and not (self.query and self.path):
             raise ValueError("a GraphQLConnection declares its query and path, or names a reader")
+        if self.reader is None and self.filter_by_users is None:
+            # The nightly read and the targeted refresh ask for some users' rows.
+            raise ValueError("a GraphQLConnection declares the filter by users (`filter_by_users`)")
 
     @property
     def page_points(self) -> int:
