@@ -44,16 +44,16 @@ from resources.thinkific.graphql import ThinkificGraphQLClient
 from schemas.thinkific import stream_of
 from schemas.thinkific.streams import GraphQLConnection
 
-QUIZ_SUBMISSIONS = stream_of("quiz_results").read
+QUIZ_SUBMISSIONS_CONNECTION = stream_of("quiz_results").read
 """Quiz submissions: a connection declared in the registry, read by the generic pager."""
-assert isinstance(QUIZ_SUBMISSIONS, GraphQLConnection)
+assert isinstance(QUIZ_SUBMISSIONS_CONNECTION, GraphQLConnection)
 COURSES_PER_PAGE = 25
 CERTIFICATES_PER_COURSE = 5
 CERTIFICATES_PER_PAGE = 100
-QUIZ_SUBMISSIONS_PER_PAGE = QUIZ_SUBMISSIONS.page_size
-USERS_PER_FILTER = QUIZ_SUBMISSIONS.users_per_filter
+QUIZ_SUBMISSIONS_PER_PAGE = QUIZ_SUBMISSIONS_CONNECTION.page_size
+USERS_PER_FILTER = QUIZ_SUBMISSIONS_CONNECTION.users_per_filter
 CERTIFICATES_PER_USER = 10
-SUBMISSIONS_PER_USER = QUIZ_SUBMISSIONS.page_size_per_user
+SUBMISSIONS_PER_USER = QUIZ_SUBMISSIONS_CONNECTION.page_size_per_user
 """Pages of some users' rows ask for this many a user (up to a full page): a page costs what
 it asks for, and a nightly read of a few users would pay for hundreds of rows it never gets."""
 
@@ -106,7 +106,7 @@ def points(base: int, first: int, per_node: int) -> int:
 COURSE_CERTIFICATES_COST = points(3, COURSES_PER_PAGE, CERTIFICATES_PER_COURSE + 1)
 MORE_COURSE_CERTIFICATES_COST = points(2, 1, CERTIFICATES_PER_PAGE + 1)
 USER_CERTIFICATES_COST = points(3, CERTIFICATES_PER_USER, 2)
-QUIZ_SUBMISSIONS_COST = QUIZ_SUBMISSIONS.page_points
+QUIZ_SUBMISSIONS_COST = QUIZ_SUBMISSIONS_CONNECTION.page_points
 
 
 def certificate_pages(
@@ -221,4 +221,4 @@ def quiz_result_pages(
     """Every quiz submission of the site, or only of the given users (at most
     `USERS_PER_FILTER`), page by page after `after`: the registry's declared connection, read
     by the generic pager (`resources.thinkific.connections`)."""
-    return connection_pages(client, QUIZ_SUBMISSIONS, user_ids, after)
+    return connection_pages(client, QUIZ_SUBMISSIONS_CONNECTION, user_ids, after)
