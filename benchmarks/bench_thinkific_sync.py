@@ -36,15 +36,9 @@ second sync on the loaded warehouse, its enrollments incremental).
 import math
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +46,18 @@ import requests
 import sqlalchemy as sa
 
 from benchmarks.peak_rss import run_measured
+from benchmarks.simulated_site import (
+    LATENCY_MS,
+    MAX_IN_FLIGHT,
+    ROOT,
+    simulator_process,
+    sync_environment,
+    when,
+)
 from schemas.thinkific import STREAMS
 from schemas.thinkific.streams import RestList
 
-ROOT = Path(__file__).resolve().parents[1]
-LATENCY_MS = 300
-MAX_IN_FLIGHT = 10
 WINDOW_SECONDS = 60.0
-CREDENTIALS = {"api_key": "bench-key", "subdomain": "bench-site", "access_token": "bench-token"}
 PAGE = 250
 PACINGS = ("burst", "smooth")
 
@@ -138,62 +136,11 @@ def dependency_aware_minimum(
     return max(burst_aware_minimum(len(log), limit, cap, latency), chained)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def simulator_process(scenario: Scenario) -> Iterator[str]:
-    """A fresh simulated site in its own process (so it does not share the sync's interpreter)."""
-    port = _free_port()
-    flags = [f"--{name}={value}" for name, value in scenario.site.items()]
-    command = [sys.executable, "-m", "simulator", "--port", str(port), *flags]
-    command += [
-        f"--requests-per-minute={scenario.requests_per_minute}",
-        f"--max-in-flight={MAX_IN_FLIGHT}",
-        f"--latency-ms={LATENCY_MS}",
-        f"--api-key={CREDENTIALS['api_key']}",
-        f"--subdomain={CREDENTIALS['subdomain']}",
-        f"--access-token={CREDENTIALS['access_token']}",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                requests.get(f"{origin}/_simulator/clock", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        yield origin
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def run_sync(origin: str, workdir: Path, scenario: Scenario, pacing: str) -> tuple[float, int]:
     """The main command against the simulator; returns (seconds, peak RSS in KiB)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THINKIFIC_")}
-    env |= {
-        "THINKIFIC_API_KEY": CREDENTIALS["api_key"],
-        "THINKIFIC_SUBDOMAIN": CREDENTIALS["subdomain"],
-        "THINKIFIC_BASE_URL": f"{origin}/api/public/v1",
-        "THINKIFIC_REQUESTS_PER_MINUTE": str(scenario.requests_per_minute),
-        "THINKIFIC_PACING": pacing,
-        **(
-            {
-                "THINKIFIC_GRAPHQL_URL": f"{origin}/stable/graphql",
-                "THINKIFIC_ACCESS_TOKEN": CREDENTIALS["access_token"],
-            }
-            if scenario.graphql
-            else {}
-        ),
-        "THINKIFIC_PACING_DIR": str(workdir / "pacing"),
-        "WAREHOUSE_URL": f"sqlite:///{workdir / 'warehouse.db'}",
-        "DAGSTER_HOME": str(workdir / "dagster_home"),
-    }
+    env = sync_environment(
+        origin, workdir, scenario.requests_per_minute, pacing, graphql=scenario.graphql
+    )
     sync = run_measured([sys.executable, "-m", "pipelines"], cwd=ROOT, env=env, capture=True)
     return sync.seconds, sync.peak_rss_kib
 
@@ -235,16 +182,12 @@ def minimal_pages(warehouse_url: str) -> list[tuple[str, dict[str, Any]]]:
     return plan
 
 
-def _when(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-
-
 def measure(origin: str, workdir: Path, scenario: Scenario, pacing: str, run: str) -> dict:
     requests.post(f"{origin}/_simulator/stats/reset", timeout=10).raise_for_status()
     seconds, peak_rss_kib = run_sync(origin, workdir, scenario, pacing)
     stats = requests.get(f"{origin}/_simulator/stats", timeout=60).json()
     log = stats["requests"]
-    phase = max(_when(r["finished"]) for r in log) - min(_when(r["time"]) for r in log)
+    phase = max(when(r["finished"]) for r in log) - min(when(r["time"]) for r in log)
     latency = LATENCY_MS / 1000
     minimum = burst_aware_minimum(len(log), scenario.requests_per_minute, MAX_IN_FLIGHT, latency)
     chained = dependency_aware_minimum(
@@ -282,7 +225,10 @@ def main() -> dict[str, Any]:
     rows = []
     for scenario in SCENARIOS:
         for pacing in PACINGS:
-            with tempfile.TemporaryDirectory() as tmp, simulator_process(scenario) as origin:
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                simulator_process(scenario.site, scenario.requests_per_minute) as origin,
+            ):
                 for run in scenario.runs:
                     rows.append(measure(origin, Path(tmp), scenario, pacing, run))
                     print(rows[-1], flush=True)

@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,26 +34,62 @@ class Measured:
         return self.peak_rss_kib / 1024
 
 
+class MeasuredProcess:
+    """A measured command started and not yet waited for (`start_measured`): a benchmark can
+    watch it, or stop the command itself (`command_pid`) as a user would."""
+
+    def __init__(
+        self, command: list[str], cwd: Path, env: dict[str, str] | None, stdout: Any
+    ) -> None:
+        self.command = command
+        self._folder = tempfile.TemporaryDirectory()
+        self._report = Path(self._folder.name) / "measured.json"
+        trampoline = [sys.executable, "-m", "benchmarks.peak_rss", str(self._report), "--"]
+        self.trampoline = subprocess.Popen(
+            [*trampoline, *command], cwd=cwd, env=env, stdout=stdout, text=True
+        )
+
+    def command_pid(self) -> int | None:
+        """The measured command's process id, once the trampoline has started it."""
+        task = Path(f"/proc/{self.trampoline.pid}/task")
+        try:
+            children = [
+                int(pid) for path in task.glob("*/children") for pid in path.read_text().split()
+            ]
+        except OSError:  # the trampoline has just exited
+            return None
+        return children[0] if children else None
+
+    def wait(self) -> tuple[int, "Measured | None"]:
+        """The trampoline's exit status (the command's) and what was measured (None if the
+        trampoline could not report it)."""
+        stdout, _ = self.trampoline.communicate()
+        try:
+            figures = json.loads(self._report.read_text()) if self._report.exists() else None
+        finally:
+            self._folder.cleanup()
+        measured = None if figures is None else Measured(stdout=stdout or "", **figures)
+        return self.trampoline.returncode, measured
+
+
+def start_measured(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, stdout: Any = None
+) -> MeasuredProcess:
+    """Starts `command` measured (its output to `stdout`: a file, `subprocess.PIPE`, or None
+    to pass it through)."""
+    return MeasuredProcess(command, cwd, env, stdout)
+
+
 def run_measured(
     command: list[str], cwd: Path, env: dict[str, str] | None = None, capture: bool = False
 ) -> Measured:
     """Runs `command` (stdout captured when `capture`, else passed through); raises when it
     fails. `seconds` is the command's wall time, the trampoline's own start-up excluded."""
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "measured.json"
-        trampoline = [sys.executable, "-m", "benchmarks.peak_rss", str(report), "--", *command]
-        finished = subprocess.run(
-            trampoline,
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE if capture else None,
-            text=True,
-            check=False,
-        )
-        figures = json.loads(report.read_text()) if report.exists() else None
-    if finished.returncode != 0 or figures is None:
-        raise RuntimeError(f"{command} failed with exit code {finished.returncode}")
-    return Measured(stdout=finished.stdout or "", **figures)
+    started = start_measured(command, cwd, env, subprocess.PIPE if capture else None)
+    returncode, measured = started.wait()
+    if returncode != 0 or measured is None:
+        raise RuntimeError(f"{command} failed with exit code {returncode}")
+    return measured
 
 
 def _trampoline(report: str, command: list[str]) -> int:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.errors import ApiError
 from simulator.faults import Fault
+from simulator.learner_activity import progress
 from simulator.responses import Response, empty_response, json_response
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class AdminApi:
             ("DELETE", 3, "records"): self._delete_record,
             ("POST", 1, "memberships"): self._add_membership,
             ("DELETE", 1, "memberships"): self._remove_membership,
+            ("POST", 1, "progress"): self._progress,
+            ("POST", 1, "graphql_budget"): self._set_graphql_budget,
         }
 
     def handle(self, method: str, segments: tuple[str, ...], body: Any) -> Response:
@@ -90,3 +93,14 @@ class AdminApi:
     def _remove_membership(self, body: dict[str, Any]) -> Response:
         self._sim.site.remove_group_member(body["group_id"], body["user_id"])
         return empty_response(204)
+
+    def _progress(self, body: dict[str, Any]) -> Response:
+        """A simulated day in which `share` of the users progressed (`learner_activity.progress`,
+        drawn from `seed`): the users who did."""
+        users = progress(self._sim.site, float(body["share"]), int(body.get("seed", 1)))
+        return json_response(200, {"users": users})
+
+    def _set_graphql_budget(self, body: dict[str, Any]) -> Response:
+        """Change the GraphQL points a minute from now on (what was charged stays charged)."""
+        self._sim.graphql.set_points_per_minute(int(body["points_per_minute"]))
+        return json_response(200, {"points_per_minute": int(body["points_per_minute"])})

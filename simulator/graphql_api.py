@@ -93,6 +93,10 @@ class GraphQLApi:
         self._rate_limit_status = config.graphql_rate_limit_status
         self.field_faults = FieldFaults()
 
+    def set_points_per_minute(self, per_minute: int) -> None:
+        """The budget a minute from now on (a benchmark's unmeasured setup may raise it)."""
+        self._budget.set_per_minute(per_minute)
+
     def ground_truth(self) -> dict[str, list[dict]]:
         return self._graph.ground_truth()
 

@@ -33,6 +33,13 @@ class PointsBudget:
         self._charges: deque[tuple[float, int]] = deque()
         self._lock = threading.Lock()
 
+    def set_per_minute(self, per_minute: int) -> None:
+        """Change the limit; what the rolling minute already charged stays charged."""
+        if per_minute < 1:
+            raise ValueError("points per minute must be at least 1")
+        with self._lock:
+            self._per_minute = per_minute
+
     def charge(self, cost: int) -> BudgetAnswer:
         """Admit and charge a query of `cost` points if the rolling minute has room for it."""
         with self._lock:

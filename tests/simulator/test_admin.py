@@ -88,3 +88,28 @@ def test_membership_routes_add_and_remove(simulator, http):
 def test_unknown_admin_route_is_404(simulator, http):
     assert http.get(f"{simulator.admin_url}/nothing").status_code == 404
     assert http.post(f"{simulator.admin_url}/stats/other").status_code == 404
+
+
+def test_progress_route_runs_a_day_of_learner_activity(start_simulator, http):
+    sim = start_simulator(users=50, courses=30, enrollments=1200)
+    before = sim.ground_truth()
+    response = http.post(f"{sim.admin_url}/progress", json={"share": 0.02, "seed": 1})
+    assert response.status_code == 200
+    (user_id,) = response.json()["users"]
+    after = sim.ground_truth()
+    for table in ("quiz_results", "certificates"):
+        added = [r for r in after[table] if r not in before[table]]
+        assert [int(r["user"]["id"]) for r in added] == [user_id]
+
+
+def test_graphql_budget_route_changes_the_points_a_minute(simulator, http):
+    response = http.post(f"{simulator.admin_url}/graphql_budget", json={"points_per_minute": 7})
+    assert response.status_code == 200
+    headers = {"Authorization": f"Bearer {simulator.config.access_token}"}
+    answer = http.post(
+        simulator.graphql_url,
+        json={"query": "{ site { courses(first: 1) { nodes { id } } } }"},
+        headers=headers,
+    ).json()
+    assert answer["extensions"]["limit"] == 7
+    assert http.post(f"{simulator.admin_url}/graphql_budget", json={}).status_code == 400
