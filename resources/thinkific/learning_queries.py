@@ -4,7 +4,9 @@ What the API allows (contract §6) decides how each stream is read:
 
 - Certificates have no site-wide list and no date filter. All of them: page through every course
   and each course's certificates. Some of them: per user, `userByEmail(email:)`.
-- Quiz submissions have one site-wide list, filterable by users, courses or groups, not by date.
+- Quiz submissions have one site-wide list, filterable by users, courses or groups, not by date:
+  a connection declared in the registry (`schemas.thinkific.streams`), read by the generic pager
+  (`resources.thinkific.connections`); its constants below are the entry's.
 
 Page sizes keep every query under the 1,000-point cap and make points go as far as they can.
 By the contract's rules (objects 100, a connection `first` x one node's cost plus `pageInfo`,
@@ -31,10 +33,10 @@ Records are the nodes as answered (camelCase, nested `user`/`course`/`quiz`), wh
 `schemas.thinkific` reads; certificates read per course get that course as `course`.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from resources.thinkific.connections import ConnectionPage, Records, connection_pages
+from resources.thinkific.connections import ConnectionPage, Records
 from resources.thinkific.connections import field as _field
 from resources.thinkific.connections import following as _following
 from resources.thinkific.connections import next_cursor as _next_cursor
@@ -213,12 +215,3 @@ def user_certificate_pages(
         return _page_of(certificates, _field(certificates, "nodes", query), after, query)
 
     return _following(fetch, after)
-
-
-def quiz_result_pages(
-    client: ThinkificGraphQLClient, user_ids: Sequence[int] = (), after: str | None = None
-) -> Iterator[ConnectionPage]:
-    """Every quiz submission of the site, or only of the given users (at most
-    `USERS_PER_FILTER`), page by page after `after`: the registry's declared connection, read
-    by the generic pager (`resources.thinkific.connections`)."""
-    return connection_pages(client, QUIZ_SUBMISSIONS_CONNECTION, user_ids, after)

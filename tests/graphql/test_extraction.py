@@ -5,10 +5,11 @@ from collections import Counter
 
 import pandas as pd
 
+from resources.thinkific.connections import connection_pages
 from resources.thinkific.learning_queries import (
     CERTIFICATES_PER_COURSE,
+    QUIZ_SUBMISSIONS_CONNECTION,
     certificate_pages,
-    quiz_result_pages,
     user_certificate_pages,
 )
 from schemas.thinkific import to_frame
@@ -40,7 +41,11 @@ def test_certificates_read_course_by_course_equal_ground_truth(start_simulator):
 
 def test_quiz_results_equal_ground_truth(start_simulator):
     sim = start_simulator(**LEARNING_SITE)
-    read = [record for page in quiz_result_pages(graphql_client(sim)) for record in page.records]
+    read = [
+        record
+        for page in connection_pages(graphql_client(sim), QUIZ_SUBMISSIONS_CONNECTION)
+        for record in page.records
+    ]
     _assert_same("thinkific_quiz_results", read, sim.ground_truth()["quiz_results"])
 
 
@@ -49,7 +54,9 @@ def test_quiz_results_of_some_users_equal_their_ground_truth(start_simulator):
     truth = sim.ground_truth()["quiz_results"]
     users = sorted({int(result["user"]["id"]) for result in truth[:5]})
     read = [
-        record for page in quiz_result_pages(graphql_client(sim), users) for record in page.records
+        record
+        for page in connection_pages(graphql_client(sim), QUIZ_SUBMISSIONS_CONNECTION, users)
+        for record in page.records
     ]
     theirs = [result for result in truth if int(result["user"]["id"]) in users]
     _assert_same("thinkific_quiz_results", read, theirs)
@@ -74,7 +81,11 @@ def test_a_2000_course_site_is_read_without_exceeding_the_cost_budget(start_simu
     sim = start_simulator(**BIG_SITE)
     client = graphql_client(sim, graphql_budget_ratio=BUDGET_RATIO)
     certificates = [record for page in certificate_pages(client) for record in page.records]
-    quiz_results = [record for page in quiz_result_pages(client) for record in page.records]
+    quiz_results = [
+        record
+        for page in connection_pages(client, QUIZ_SUBMISSIONS_CONNECTION)
+        for record in page.records
+    ]
     truth = sim.ground_truth()
     _assert_same("thinkific_certificates", certificates, truth["certificates"])
     _assert_same("thinkific_quiz_results", quiz_results, truth["quiz_results"])
@@ -92,7 +103,11 @@ def test_a_small_site_is_read_without_waiting_for_the_budget(start_simulator):
     sim = start_simulator(users=300, groups=5, courses=6, bundles=1, enrollments=600)
     client = graphql_client(sim)
     certificates = [record for page in certificate_pages(client) for record in page.records]
-    quiz_results = [record for page in quiz_result_pages(client) for record in page.records]
+    quiz_results = [
+        record
+        for page in connection_pages(client, QUIZ_SUBMISSIONS_CONNECTION)
+        for record in page.records
+    ]
     assert certificates and quiz_results
     assert client.stats.budget_wait_seconds == 0
     assert sim.stats.snapshot()["graphql"]["refused"] == 0
